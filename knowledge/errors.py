@@ -1,0 +1,42 @@
+"""Errors raised while loading knowledge files.
+
+A broken knowledge file must stop the start with a message that names the file, the line and
+the field, so that whoever edited it can mend it without reading code.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong in one place of a data file."""
+
+    file: str
+    line: int | None
+    field: str | None
+    message: str
+
+    def __str__(self) -> str:
+        where = self.file
+        if self.line is not None:
+            where += f", rad {self.line}"
+        if self.field:
+            where += f", fält '{self.field}'"
+        return f"{where}: {self.message}"
+
+
+class KnowledgeError(Exception):
+    """A knowledge or import file is invalid; carries every problem found, not only the first."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = problems
+        super().__init__("\n".join(str(p) for p in problems))
+
+    @classmethod
+    def single(
+        cls, file: str | Path, message: str, line: int | None = None, field: str | None = None
+    ) -> KnowledgeError:
+        return cls([Problem(str(file), line, field, message)])
