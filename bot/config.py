@@ -1,0 +1,47 @@
+"""Settings, read once from the environment and `.env` and passed down from `main()`."""
+
+from __future__ import annotations
+
+from datetime import time
+from typing import Annotated, Literal
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+Language = Literal["sv", "en"]
+
+
+class Settings(BaseSettings):
+    """Every setting of the bot; `.env.example` documents each one."""
+
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    telegram_bot_token: SecretStr | None = None
+    telegram_api_base_url: str = "https://api.telegram.org/bot"
+    database_url: str = "sqlite+aiosqlite:///kontaktlotsen.sqlite3"
+    city_admin_ids: Annotated[tuple[int, ...], NoDecode] = ()
+    default_language: Language = "sv"
+    timezone: str = "Europe/Stockholm"
+    seed_example_data: bool = True
+    stale_after_days: int = Field(default=90, ge=1, le=3650)
+    office_hours_start: time = time(8, 0)
+    office_hours_end: time = time(16, 30)
+    directory_refresh_seconds: float = Field(default=60.0, gt=0)
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+    @field_validator("city_admin_ids", mode="before")
+    @classmethod
+    def _split_ids(cls, value: object) -> object:
+        # Operators write "123,456" in .env; JSON lists are accepted too.
+        if isinstance(value, str):
+            parts = [p.strip() for p in value.replace(";", ",").split(",")]
+            return tuple(int(p) for p in parts if p)
+        if isinstance(value, int):
+            return (value,)
+        return value
+
+    @property
+    def has_token(self) -> bool:
+        return self.telegram_bot_token is not None and bool(
+            self.telegram_bot_token.get_secret_value().strip()
+        )
