@@ -1,0 +1,168 @@
+"""Who to contact: the current entries for a school or an area on a given day.
+
+A school-scoped assignment overrides its area's; the intake unit always belongs to the area where
+the child is registered, which may not be the school's; the socialjour is city-wide.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from sqlalchemy import or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.clock import as_utc
+from bot.models import Area, Contact, ContactAssignment, ContactRole, School
+
+
+@dataclass(frozen=True)
+class ContactView:
+    name: str
+    title: str | None
+    phone: str | None
+    email: str | None
+    hours: str | None
+    url: str | None
+    confirmed_on: date
+    is_example: bool
+    is_stale: bool
+
+
+@dataclass(frozen=True)
+class AreaView:
+    id: str
+    name: str
+    genitive_name: str
+
+
+@dataclass(frozen=True)
+class SchoolView:
+    id: int
+    name: str
+    kind: str
+    operator: str
+    area: AreaView
+
+
+@dataclass(frozen=True)
+class IntakeCard:
+    """Where a concern report goes for a child registered in `area`, plus the emergency routes."""
+
+    area: AreaView
+    intake: ContactView | None
+    socialjour: ContactView | None
+    emergency_number: str
+
+
+@dataclass(frozen=True)
+class ContactCard:
+    """Everything a worried teacher needs for one school or area, in one answer."""
+
+    school: SchoolView | None
+    area: AreaView
+    cooperation: ContactView | None
+    intake: IntakeCard
+
+    @property
+    def shows_example_data(self) -> bool:
+        entries = (self.cooperation, self.intake.intake, self.intake.socialjour)
+        return any(e is not None and e.is_example for e in entries)
+
+
+class ContactDirectory:
+    """Resolves current contacts; knows nothing of Telegram."""
+
+    def __init__(self, emergency_number: str, stale_after_days: int) -> None:
+        self.emergency_number = emergency_number
+        self.stale_after = timedelta(days=stale_after_days)
+
+    async def area_view(self, session: AsyncSession, area_id: str) -> AreaView | None:
+        area = await session.get(Area, area_id)
+        return AreaView(area.id, area.name, area.genitive_name) if area else None
+
+    async def card_for_school(
+        self, session: AsyncSession, school_id: int, on: date
+    ) -> ContactCard | None:
+        school = await session.get(School, school_id)
+        if school is None:
+            return None
+        area = await self.area_view(session, school.area_id)
+        if area is None:  # pragma: no cover - guarded by a foreign key
+            return None
+        cooperation = await self._current(
+            session, ContactRole.COOPERATION, on, school_id=school.id
+        ) or await self._current(session, ContactRole.COOPERATION, on, area_id=area.id)
+        view = SchoolView(school.id, school.name, school.kind, school.operator, area)
+        return ContactCard(view, area, cooperation, await self._intake(session, area, on))
+
+    async def card_for_area(
+        self, session: AsyncSession, area_id: str, on: date
+    ) -> ContactCard | None:
+        area = await self.area_view(session, area_id)
+        if area is None:
+            return None
+        cooperation = await self._current(session, ContactRole.COOPERATION, on, area_id=area.id)
+        return ContactCard(None, area, cooperation, await self._intake(session, area, on))
+
+    async def intake_for_area(
+        self, session: AsyncSession, area_id: str, on: date
+    ) -> IntakeCard | None:
+        area = await self.area_view(session, area_id)
+        return await self._intake(session, area, on) if area else None
+
+    async def socialjour(self, session: AsyncSession, on: date) -> ContactView | None:
+        return await self._current(session, ContactRole.SOCIALJOUR, on)
+
+    async def _intake(self, session: AsyncSession, area: AreaView, on: date) -> IntakeCard:
+        return IntakeCard(
+            area=area,
+            intake=await self._current(session, ContactRole.INTAKE, on, area_id=area.id),
+            socialjour=await self.socialjour(session, on),
+            emergency_number=self.emergency_number,
+        )
+
+    async def _current(
+        self,
+        session: AsyncSession,
+        role: ContactRole,
+        on: date,
+        *,
+        area_id: str | None = None,
+        school_id: int | None = None,
+    ) -> ContactView | None:
+        query = (
+            select(ContactAssignment, Contact)
+            .join(Contact, Contact.id == ContactAssignment.contact_id)
+            .where(
+                ContactAssignment.role == role.value,
+                ContactAssignment.valid_from <= on,
+                or_(ContactAssignment.valid_to.is_(None), ContactAssignment.valid_to > on),
+            )
+            .order_by(ContactAssignment.valid_from.desc(), ContactAssignment.id.desc())
+            .limit(1)
+        )
+        if school_id is not None:
+            query = query.where(ContactAssignment.school_id == school_id)
+        elif area_id is not None:
+            query = query.where(
+                ContactAssignment.scope == "area", ContactAssignment.area_id == area_id
+            )
+        else:
+            query = query.where(ContactAssignment.scope == "city")
+        row = (await session.execute(query)).first()
+        if row is None:
+            return None
+        assignment, contact = row.tuple()
+        confirmed_on = as_utc(assignment.confirmed_at).date()
+        return ContactView(
+            name=contact.name,
+            title=contact.title,
+            phone=contact.phone,
+            email=contact.email,
+            hours=contact.hours,
+            url=contact.url,
+            confirmed_on=confirmed_on,
+            is_example=contact.is_example,
+            is_stale=on - confirmed_on > self.stale_after,
+        )

@@ -1,0 +1,357 @@
+"""The CSV formats for schools and contacts: reading (with every error, line by line) and writing.
+
+Admins in Sweden edit these files in Excel, which saves Windows-1252 with semicolons; other tools
+save UTF-8 with commas. Both are read. A file is either a school file or a contact file, told
+apart by its header. Reading validates every row and collects every problem; nothing is applied
+here (see `directory_admin.py` for the all-or-nothing import).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from enum import StrEnum
+from pathlib import Path
+from typing import TypeVar
+
+from bot.models import ContactRole, Operator, SchoolKind
+from bot.services.fields import (
+    NAME_MAX_LENGTH,
+    TEXT_MAX_LENGTH,
+    FieldError,
+    clean_text,
+    normalise_email,
+    normalise_phone,
+    normalise_skolenhetskod,
+    parse_iso_date,
+)
+from bot.services.privacy import contains_personal_number
+from knowledge.errors import KnowledgeError, Problem
+
+SCHOOL_COLUMNS = (
+    "name", "kind", "operator", "skolenhetskod", "address", "stadsdel", "area_id", "aliases",
+    "source",
+)  # fmt: skip
+CONTACT_COLUMNS = (
+    "role", "area_id", "school", "name", "title", "phone", "email", "hours", "url",
+    "valid_from", "confirmed_on", "example",
+)  # fmt: skip
+MAX_ROWS = 50_000
+
+T = TypeVar("T")
+
+_KIND_WORDS = {
+    "grundskola": SchoolKind.GRUNDSKOLA,
+    "gymnasium": SchoolKind.GYMNASIUM,
+    "gymnasieskola": SchoolKind.GYMNASIUM,
+    "anpassad_skola": SchoolKind.ANPASSAD_SKOLA,
+    "anpassad skola": SchoolKind.ANPASSAD_SKOLA,
+    "anpassad grundskola": SchoolKind.ANPASSAD_SKOLA,
+    "anpassad gymnasieskola": SchoolKind.ANPASSAD_SKOLA,
+    "grundsärskola": SchoolKind.ANPASSAD_SKOLA,
+    "gymnasiesärskola": SchoolKind.ANPASSAD_SKOLA,
+    "sarskild_undervisningsgrupp": SchoolKind.SPECIAL_GROUP,
+    "särskild undervisningsgrupp": SchoolKind.SPECIAL_GROUP,
+    "rsu": SchoolKind.SPECIAL_GROUP,
+    "csu": SchoolKind.SPECIAL_GROUP,
+}
+_OPERATOR_WORDS = {
+    "": Operator.MUNICIPAL,
+    "kommunal": Operator.MUNICIPAL,
+    "kommun": Operator.MUNICIPAL,
+    "fristående": Operator.INDEPENDENT,
+    "fristaende": Operator.INDEPENDENT,
+    "enskild": Operator.INDEPENDENT,
+}
+_ROLE_WORDS = {
+    "samverkan": ContactRole.COOPERATION,
+    "samverkanskontakt": ContactRole.COOPERATION,
+    "kontaktperson": ContactRole.COOPERATION,
+    "cooperation": ContactRole.COOPERATION,
+    "mottagning": ContactRole.INTAKE,
+    "intake": ContactRole.INTAKE,
+    "socialjour": ContactRole.SOCIALJOUR,
+}
+_TRUE = {"ja", "yes", "true", "1", "x"}
+_FALSE = {"", "nej", "no", "false", "0"}
+
+
+class FileKind(StrEnum):
+    SCHOOLS = "schools"
+    CONTACTS = "contacts"
+
+
+@dataclass(frozen=True)
+class SchoolRow:
+    line: int
+    name: str
+    kind: SchoolKind
+    operator: Operator
+    skolenhetskod: str | None
+    address: str | None
+    stadsdel: str | None
+    area_id: str
+    aliases: tuple[str, ...]
+    source: str | None
+
+
+@dataclass(frozen=True)
+class ContactRow:
+    line: int
+    role: ContactRole
+    area_id: str | None
+    school: str | None
+    name: str
+    title: str | None
+    phone: str | None
+    email: str | None
+    hours: str | None
+    url: str | None
+    valid_from: date
+    confirmed_on: date | None
+    example: bool
+
+
+@dataclass(frozen=True)
+class ParsedFile:
+    path: str
+    kind: FileKind
+    schools: tuple[SchoolRow, ...] = ()
+    contacts: tuple[ContactRow, ...] = ()
+
+
+def decode(raw: bytes) -> str:
+    """UTF-8 (with or without BOM) first; otherwise the Windows-1252 that Excel writes."""
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return raw.decode("cp1252", errors="strict")
+
+
+def _delimiter(header_line: str) -> str:
+    return ";" if header_line.count(";") > header_line.count(",") else ","
+
+
+def read_table(path: str, text: str) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
+    """Split CSV text into a header and (line number, row) pairs; line numbers count from 1."""
+    first_line = text.split("\n", 1)[0]
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(first_line))
+    try:
+        header = [h.strip().lstrip("\ufeff").lower() for h in next(reader)]
+    except StopIteration:
+        raise KnowledgeError.single(path, "filen är tom", line=1) from None
+    except csv.Error as error:
+        raise KnowledgeError.single(path, f"kan inte läsas som CSV: {error}", line=1) from None
+    rows: list[tuple[int, dict[str, str]]] = []
+    try:
+        for values in reader:
+            line = reader.line_num
+            if not any(v.strip() for v in values):
+                continue
+            if len(values) > len(header):
+                raise KnowledgeError.single(
+                    path, f"{len(values)} fält men rubrikraden har {len(header)}", line=line
+                )
+            rows.append((line, dict(zip(header, (v.strip() for v in values), strict=False))))
+            if len(rows) > MAX_ROWS:
+                raise KnowledgeError.single(path, f"fler än {MAX_ROWS} rader", line=line)
+    except csv.Error as error:
+        raise KnowledgeError.single(path, f"trasig CSV: {error}", line=reader.line_num) from None
+    return header, rows
+
+
+def detect_kind(path: str, header: Sequence[str]) -> FileKind:
+    columns = set(header)
+    if {"role", "name"} <= columns and ("valid_from" in columns):
+        return FileKind.CONTACTS
+    if {"name", "kind", "area_id"} <= columns:
+        return FileKind.SCHOOLS
+    raise KnowledgeError.single(
+        path,
+        "okänd rubrikrad: en skolfil har minst name, kind, area_id; en kontaktfil har minst "
+        "role, name, valid_from",
+        line=1,
+    )
+
+
+class _RowReader:
+    """Reads fields of one row and collects problems instead of stopping at the first."""
+
+    def __init__(self, path: str, line: int, row: dict[str, str], problems: list[Problem]):
+        self.path, self.line, self.row, self.problems = path, line, row, problems
+
+    def problem(self, field: str, message: str) -> None:
+        self.problems.append(Problem(self.path, self.line, field, message))
+
+    def text(
+        self, field: str, *, required: bool = False, max_length: int = TEXT_MAX_LENGTH
+    ) -> str:
+        raw = self.row.get(field, "") or ""
+        try:
+            value = clean_text(raw, max_length=max_length, required=required)
+        except FieldError as error:
+            self.problem(field, str(error))
+            return ""
+        if contains_personal_number(value):
+            # Never store (or echo back) what looks like a child's personnummer.
+            self.problem(field, "innehåller något som liknar ett personnummer")
+            return ""
+        return value
+
+    def optional(self, field: str, max_length: int = TEXT_MAX_LENGTH) -> str | None:
+        return self.text(field, max_length=max_length) or None
+
+    def choice(self, field: str, words: dict[str, T], *, default: T | None = None) -> T | None:
+        value = self.text(field).lower()
+        if not value and default is not None:
+            return default
+        if value in words:
+            return words[value]
+        allowed = ", ".join(sorted(k for k in words if k))
+        self.problem(field, f"okänt värde '{value}' (tillåtet: {allowed})")
+        return None
+
+    def converted(self, field: str, convert: Callable[[str], T], *, required: bool) -> T | None:
+        value = self.text(field, required=required)
+        if not value:
+            return None
+        try:
+            return convert(value)
+        except FieldError as error:
+            self.problem(field, str(error))
+            return None
+
+
+def _parse_school(reader: _RowReader, area_ids: frozenset[str]) -> SchoolRow | None:
+    before = len(reader.problems)
+    name = reader.text("name", required=True, max_length=NAME_MAX_LENGTH)
+    kind = reader.choice("kind", _KIND_WORDS)
+    operator = reader.choice("operator", _OPERATOR_WORDS, default=Operator.MUNICIPAL)
+    code = reader.converted("skolenhetskod", normalise_skolenhetskod, required=False)
+    area_id = reader.text("area_id", required=True).lower()
+    if area_id and area_id not in area_ids:
+        reader.problem("area_id", f"okänt stadsdelsområde '{area_id}'")
+    aliases = tuple(
+        a.strip() for a in reader.text("aliases", max_length=1000).split(";") if a.strip()
+    )
+    if len(reader.problems) > before or kind is None or operator is None:
+        return None
+    return SchoolRow(
+        line=reader.line,
+        name=name,
+        kind=kind,
+        operator=operator,
+        skolenhetskod=code,
+        address=reader.optional("address"),
+        stadsdel=reader.optional("stadsdel", NAME_MAX_LENGTH),
+        area_id=area_id,
+        aliases=aliases,
+        source=reader.optional("source", 1000),
+    )
+
+
+def _parse_contact(reader: _RowReader, area_ids: frozenset[str]) -> ContactRow | None:
+    before = len(reader.problems)
+    role = reader.choice("role", _ROLE_WORDS)
+    area_id = reader.text("area_id").lower() or None
+    school = reader.optional("school", NAME_MAX_LENGTH)
+    if area_id and area_id not in area_ids:
+        reader.problem("area_id", f"okänt stadsdelsområde '{area_id}'")
+    if role == ContactRole.SOCIALJOUR and (area_id or school):
+        reader.problem(
+            "area_id", "socialjouren gäller hela staden: lämna area_id och school tomma"
+        )
+    if role in (ContactRole.COOPERATION, ContactRole.INTAKE) and not (area_id or school):
+        reader.problem("area_id", "ange area_id (område) eller school (skola)")
+    if role == ContactRole.INTAKE and school:
+        reader.problem("school", "mottagningen hör till ett område, inte till en skola")
+    name = reader.text("name", required=True, max_length=NAME_MAX_LENGTH)
+    phone = reader.converted("phone", normalise_phone, required=False)
+    email = reader.converted("email", normalise_email, required=False)
+    if phone is None and email is None and len(reader.problems) == before:
+        reader.problem("phone", "ange minst telefon eller e-post")
+    valid_from = reader.converted("valid_from", parse_iso_date, required=True)
+    confirmed_on = reader.converted("confirmed_on", parse_iso_date, required=False)
+    example_word = reader.text("example").lower()
+    if example_word not in _TRUE | _FALSE:
+        reader.problem("example", "skriv ja eller nej")
+    if len(reader.problems) > before or role is None or valid_from is None:
+        return None
+    return ContactRow(
+        line=reader.line,
+        role=role,
+        area_id=area_id,
+        school=school,
+        name=name,
+        title=reader.optional("title", NAME_MAX_LENGTH),
+        phone=phone,
+        email=email,
+        hours=reader.optional("hours"),
+        url=reader.optional("url"),
+        valid_from=valid_from,
+        confirmed_on=confirmed_on,
+        example=example_word in _TRUE,
+    )
+
+
+def parse_file(path: str, raw: bytes, area_ids: frozenset[str]) -> ParsedFile:
+    """Parse and validate a whole school or contact file, raising with every problem found."""
+    try:
+        text = decode(raw)
+    except UnicodeDecodeError as error:
+        raise KnowledgeError.single(path, f"okänd teckenkodning: {error.reason}") from None
+    header, rows = read_table(path, text)
+    kind = detect_kind(path, header)
+    problems: list[Problem] = []
+    if not rows:
+        problems.append(Problem(path, None, None, "filen har inga rader under rubrikraden"))
+    if kind is FileKind.SCHOOLS:
+        schools = [_parse_school(_RowReader(path, n, r, problems), area_ids) for n, r in rows]
+        _check_unique_schools(path, [s for s in schools if s], problems)
+        if problems:
+            raise KnowledgeError(problems)
+        return ParsedFile(path, kind, schools=tuple(s for s in schools if s))
+    contacts = [_parse_contact(_RowReader(path, n, r, problems), area_ids) for n, r in rows]
+    if problems:
+        raise KnowledgeError(problems)
+    return ParsedFile(path, kind, contacts=tuple(c for c in contacts if c))
+
+
+def _check_unique_schools(path: str, schools: list[SchoolRow], problems: list[Problem]) -> None:
+    seen_codes: dict[str, int] = {}
+    seen_names: dict[tuple[str, str], int] = {}
+    for school in schools:
+        if school.skolenhetskod:
+            if school.skolenhetskod in seen_codes:
+                first = seen_codes[school.skolenhetskod]
+                problems.append(
+                    Problem(path, school.line, "skolenhetskod", f"samma kod som rad {first}")
+                )
+            seen_codes.setdefault(school.skolenhetskod, school.line)
+        key = (school.name.casefold(), school.area_id)
+        if key in seen_names:
+            problems.append(
+                Problem(path, school.line, "name", f"samma skola som rad {seen_names[key]}")
+            )
+        seen_names.setdefault(key, school.line)
+
+
+def read_file(path: Path, area_ids: frozenset[str]) -> ParsedFile:
+    try:
+        raw = path.read_bytes()
+    except OSError as error:
+        raise KnowledgeError.single(str(path), f"kan inte läsas: {error.strerror}") from None
+    return parse_file(str(path), raw, area_ids)
+
+
+def write_rows(columns: Sequence[str], rows: Iterable[Sequence[object]], *, excel: bool) -> bytes:
+    """CSV bytes: UTF-8 with commas, or (for Excel) Windows-1252 with semicolons."""
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer, delimiter=";" if excel else ",", lineterminator="\r\n")
+    writer.writerow(columns)
+    for row in rows:
+        writer.writerow(["" if v is None else v for v in row])
+    return buffer.getvalue().encode("cp1252" if excel else "utf-8", errors="replace")

@@ -1,0 +1,111 @@
+"""The in-memory lookup index over the directory, rebuilt when an import changes it.
+
+Queries are matched in memory and never stored (privacy): only the index is built from the
+database, and only from directory rows.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.models import Area, Neighbourhood, School
+from bot.services.contacts import ContactCard, ContactDirectory, IntakeCard
+from bot.services.directory_admin import current_revision
+from bot.services.lookup import EntryKind, IndexEntry, LookupIndex, LookupResult, Match, Outcome
+from knowledge.directory import Geography
+
+log = logging.getLogger(__name__)
+
+PLACE_KINDS = frozenset({EntryKind.AREA, EntryKind.NEIGHBOURHOOD, EntryKind.MUNICIPALITY})
+
+
+async def directory_entries(session: AsyncSession, geography: Geography) -> list[IndexEntry]:
+    """Every name a user may type: schools, stadsdelar, areas and other municipalities."""
+    entries = [
+        IndexEntry(EntryKind.AREA, area.id, area.name, area.id, tuple(area.aliases))
+        for area in await session.scalars(select(Area))
+    ]
+    entries += [
+        IndexEntry(EntryKind.NEIGHBOURHOOD, hood.name, hood.name, hood.area_id)
+        for hood in await session.scalars(select(Neighbourhood))
+    ]
+    entries += [
+        IndexEntry(
+            EntryKind.SCHOOL, str(school.id), school.name, school.area_id, tuple(school.aliases)
+        )
+        for school in await session.scalars(select(School))
+    ]
+    entries += [
+        IndexEntry(EntryKind.MUNICIPALITY, m.code, m.name, None)
+        for m in geography.other_municipalities
+    ]
+    return entries
+
+
+@dataclass(frozen=True)
+class LookupAnswer:
+    """A lookup's result and, when it pointed at one place, that place's contact card."""
+
+    result: LookupResult
+    card: ContactCard | None = None
+    intake: IntakeCard | None = None
+
+    @property
+    def outside_municipality(self) -> str | None:
+        if self.result.outcome is Outcome.OUTSIDE and self.result.matches:
+            return self.result.matches[0].entry.name
+        return None
+
+
+class DirectoryIndex:
+    """Holds the two indexes (everything, and places only) and the revision they were built at."""
+
+    def __init__(self, geography: Geography, contacts: ContactDirectory) -> None:
+        self.geography = geography
+        self.contacts = contacts
+        self.revision = -1
+        self.everything = LookupIndex.build([])
+        self.places = LookupIndex.build([])
+
+    async def rebuild(self, session: AsyncSession) -> None:
+        entries = await directory_entries(session, self.geography)
+        self.everything = LookupIndex.build(entries)
+        self.places = LookupIndex.build(e for e in entries if e.kind in PLACE_KINDS)
+        self.revision = await current_revision(session)
+        log.info("Lookup index built: %d names, revision %d", len(entries), self.revision)
+
+    async def refresh_if_changed(self, session: AsyncSession) -> bool:
+        if await current_revision(session) == self.revision:
+            return False
+        await self.rebuild(session)
+        return True
+
+    async def card_for(self, session: AsyncSession, match: Match, on: date) -> ContactCard | None:
+        entry = match.entry
+        if entry.kind is EntryKind.SCHOOL:
+            return await self.contacts.card_for_school(session, int(entry.ref), on)
+        if entry.area_id is not None:
+            return await self.contacts.card_for_area(session, entry.area_id, on)
+        return None
+
+    async def answer(self, session: AsyncSession, query: str, on: date) -> LookupAnswer:
+        """Find what the user means; resolve the card when the match is confident."""
+        result = self.everything.search(query)
+        if result.outcome is Outcome.CONFIDENT:
+            return LookupAnswer(result, card=await self.card_for(session, result.matches[0], on))
+        return LookupAnswer(result)
+
+    async def child_home(self, session: AsyncSession, query: str, on: date) -> LookupAnswer:
+        """Where the child is registered: a stadsdel, an area, or another municipality."""
+        result = self.places.search(query)
+        best = result.matches[0].entry if result.matches else None
+        if result.outcome is Outcome.CONFIDENT and best is not None and best.area_id:
+            return LookupAnswer(
+                result, intake=await self.contacts.intake_for_area(session, best.area_id, on)
+            )
+        return LookupAnswer(result)
