@@ -1,0 +1,137 @@
+"""The composition root: `build_application` wires every handler, job and service in one place.
+
+Production, the terminal chat and the tests all call it; only the `BaseRequest` differs.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from telegram import BotCommand, LinkPreviewOptions
+from telegram.constants import ParseMode
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    ApplicationBuilder,
+    ContextTypes,
+    Defaults,
+    ExtBot,
+    JobQueue,
+)
+from telegram.request import BaseRequest
+
+from bot.config import Settings
+from bot.i18n import translator
+from bot.runtime import Services
+from handlers import contacts, start
+from handlers.common import BotContext, BotData, on_error
+
+log = logging.getLogger(__name__)
+
+OFFLINE_TOKEN = "123456:OFFLINE-TERMINAL-CHAT"  # the emulated Bot API accepts any token
+
+
+class KontaktlotsenApplication(
+    Application[
+        ExtBot[None], BotContext, dict[Any, Any], dict[Any, Any], BotData, JobQueue[BotContext]
+    ]
+):
+    """Starts the services (migrations, seed, index) whenever the application initialises.
+
+    PTB runs `post_init` only from `run_polling`/`run_webhook`; tests and the terminal chat use
+    `async with application`, so the start-up work belongs in `initialize` to serve all three.
+    """
+
+    _services_started = False
+
+    async def initialize(self) -> None:
+        if not self._services_started:
+            await self.bot_data.services.start()
+            self._services_started = True
+        await super().initialize()
+        await set_command_menus(self)
+
+    async def shutdown(self) -> None:
+        await super().shutdown()
+        if self._services_started:
+            await self.bot_data.services.stop()
+            self._services_started = False
+
+
+# Command menus per language. English users get the English aliases; both names always work.
+MENU = (
+    ("kontakt", "contact", "Sök kontakt för en skola eller ett område"),
+    ("omraden", "areas", "De 11 stadsdelsområdena"),
+    ("sprak", "language", "Byt språk"),
+    ("hjalp", "help", "Hjälp"),
+)
+
+
+async def set_command_menus(application: KontaktlotsenApplication) -> None:
+    sv, en = translator("sv"), translator("en")
+    swedish = [BotCommand(name, sv._(text)) for name, _, text in MENU]
+    english = [BotCommand(alias, en._(text)) for _, alias, text in MENU]
+    await application.bot.set_my_commands(swedish)
+    await application.bot.set_my_commands(swedish, language_code="sv")
+    await application.bot.set_my_commands(english, language_code="en")
+
+
+async def refresh_directory(context: BotContext) -> None:
+    """Rebuild the lookup index when an import (another process) changed the directory."""
+    services = context.services
+    async with services.database.transaction() as session:
+        await services.index.refresh_if_changed(session)
+
+
+def build_application(
+    settings: Settings,
+    request: BaseRequest | None = None,
+    *,
+    services: Services | None = None,
+    rate_limit: bool = True,
+) -> KontaktlotsenApplication:
+    """Build the bot. `request` replaces the HTTP transport (terminal chat, tests)."""
+    services = services or Services.create(settings)
+    context_types = ContextTypes(context=BotContext, bot_data=BotData)
+    token = settings.telegram_bot_token.get_secret_value() if settings.has_token else None
+    builder = (
+        ApplicationBuilder()
+        .application_class(KontaktlotsenApplication)
+        .context_types(context_types)
+        .token(token or OFFLINE_TOKEN)
+        .base_url(settings.telegram_api_base_url)
+        .defaults(
+            Defaults(
+                parse_mode=ParseMode.HTML,
+                link_preview_options=LinkPreviewOptions(is_disabled=True),
+                tzinfo=ZoneInfo(settings.timezone),
+            )
+        )
+    )
+    if request is not None:
+        builder = builder.request(request).get_updates_request(request)
+    if rate_limit:
+        builder = builder.rate_limiter(AIORateLimiter())
+    application: KontaktlotsenApplication = builder.build()  # type: ignore[assignment]
+    application.bot_data.services = services
+
+    # Order matters: a feature's handlers before the free-text lookup, fallbacks last.
+    handler_groups = [
+        start.build_handlers(),  # /start, /hjalp, /sprak and its buttons
+        contacts.build_handlers(),  # lookup, /kontakt, /omraden, "child lives elsewhere"; free text
+        start.build_fallback_handlers(),  # unknown commands, stale buttons, non-text messages
+    ]
+    for handlers in handler_groups:
+        application.add_handlers(handlers)
+    application.add_error_handler(on_error)
+
+    assert application.job_queue is not None
+    application.job_queue.run_repeating(
+        refresh_directory,
+        interval=settings.directory_refresh_seconds,
+        first=settings.directory_refresh_seconds,
+        name="refresh_directory",
+    )
+    return application

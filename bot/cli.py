@@ -1,0 +1,182 @@
+"""The `kontaktlotsen` command: run the bot, chat in the terminal, look up, import, export."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import sys
+from collections.abc import Iterator, Sequence
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from bot.config import Settings
+from bot.runtime import Services
+from bot.services.csv_formats import read_file
+from bot.services.directory_admin import apply_import, export_contacts, export_schools
+from bot.services.directory_index import LookupAnswer
+from knowledge.errors import KnowledgeError
+
+log = logging.getLogger("kontaktlotsen")
+
+
+def configure_logging(level: str) -> None:
+    from bot.log_privacy import install_log_privacy
+
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    install_log_privacy()
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="kontaktlotsen",
+        description="Kontaktlotsen: vem i socialtjänsten ska skolan kontakta?",
+    )
+    commands = parser.add_subparsers(dest="command")
+    commands.add_parser("run", help="starta boten (Telegram med token, annars terminalchatt)")
+    commands.add_parser("chat", help="boten i terminalen, utan token")
+    commands.add_parser("migrate", help="uppdatera databasens schema")
+    lookup = commands.add_parser("lookup", help="slå upp skolor/områden från kommandoraden")
+    lookup.add_argument("--json", action="store_true", help="ett JSON-objekt per fråga och rad")
+    lookup.add_argument("query", nargs="+", help="frågan; '-' läser en fråga per rad från stdin")
+    importer = commands.add_parser("import", help="importera skolor/kontakter (allt eller inget)")
+    importer.add_argument("files", nargs="+", type=Path)
+    exporter = commands.add_parser("export", help="exportera skolor eller kontakter som CSV")
+    exporter.add_argument("what", choices=["schools", "contacts"])
+    exporter.add_argument("--excel", action="store_true", help="Windows-1252 med semikolon")
+    exporter.add_argument("-o", "--output", type=Path, help="fil (annars standard ut)")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        settings = Settings()
+    except ValidationError as error:
+        print(f"Fel i inställningarna (.env eller miljön):\n{error}", file=sys.stderr)
+        return 2
+    configure_logging(settings.log_level)
+    command = args.command or "run"
+    try:
+        if command == "run":
+            return run_bot(settings)
+        if command == "chat":
+            return _chat(settings)
+        return asyncio.run(_offline(command, args, settings))
+    except KnowledgeError as error:
+        print("Fel i datafil – inget har ändrats:", file=sys.stderr)
+        for problem in error.problems:
+            print(f"  {problem}", file=sys.stderr)
+        return 1
+
+
+def run_bot(settings: Settings) -> int:
+    if not settings.has_token:
+        print(
+            "Ingen TELEGRAM_BOT_TOKEN i .env – startar terminalchatten i stället "
+            "(samma bot, exempeldata, lokal SQLite).",
+            file=sys.stderr,
+        )
+        return _chat(settings)
+    from bot.app import build_application
+
+    build_application(settings).run_polling(allowed_updates=["message", "callback_query"])
+    return 0
+
+
+def _chat(settings: Settings) -> int:
+    from bot.terminal_chat import run_chat
+
+    asyncio.run(run_chat(settings))
+    return 0
+
+
+async def _offline(command: str, args: argparse.Namespace, settings: Settings) -> int:
+    services = Services.create(settings)
+    try:
+        await services.start()
+        if command == "migrate":
+            print("Databasen är uppdaterad.")
+            return 0
+        if command == "lookup":
+            return await _lookup(services, args.query, as_json=args.json)
+        if command == "import":
+            return await _import(services, args.files)
+        if command == "export":
+            return await _export(services, args.what, excel=args.excel, output=args.output)
+        raise AssertionError(command)
+    finally:
+        await services.stop()
+
+
+def _queries(arguments: list[str]) -> Iterator[str]:
+    if arguments == ["-"]:
+        for line in sys.stdin:
+            if line.strip():
+                yield line.rstrip("\n")
+    else:
+        yield " ".join(arguments)
+
+
+def answer_as_dict(answer: LookupAnswer) -> dict[str, Any]:
+    result = answer.result
+    return {
+        "query": result.query,
+        "outcome": result.outcome.value,
+        "matches": [
+            {
+                "kind": m.entry.kind.value,
+                "name": m.entry.name,
+                "area_id": m.entry.area_id,
+                "score": round(m.score, 1),
+            }
+            for m in result.matches
+        ],
+        "contacts": asdict(answer.card) if answer.card else None,
+    }
+
+
+async def _lookup(services: Services, arguments: list[str], *, as_json: bool) -> int:
+    for query in _queries(arguments):
+        async with services.database.transaction() as session:
+            answer = await services.index.answer(session, query, services.today())
+        if as_json:
+            print(json.dumps(answer_as_dict(answer), ensure_ascii=False, default=str))
+            continue
+        print(f"{query!r}: {answer.result.outcome.value}")
+        for match in answer.result.matches:
+            print(f"  {match.score:5.1f}  {match.entry.kind.value:13}  {match.entry.name}")
+        if answer.card and answer.card.cooperation:
+            print(f"  kontakt: {answer.card.cooperation.name}, {answer.card.cooperation.phone}")
+    return 0
+
+
+async def _import(services: Services, files: list[Path]) -> int:
+    parsed = [read_file(path, services.geography.area_ids) for path in files]
+    async with services.database.transaction() as session:
+        summary = await apply_import(session, parsed)
+    print(
+        f"Import klar: {summary.schools_added} nya skolor, {summary.schools_updated} uppdaterade; "
+        f"{summary.contacts_added} nya kontakter, {summary.contacts_replaced} ersatta, "
+        f"{summary.contacts_confirmed} bekräftade."
+    )
+    return 0
+
+
+async def _export(services: Services, what: str, *, excel: bool, output: Path | None) -> int:
+    async with services.database.transaction() as session:
+        exporter = export_schools if what == "schools" else export_contacts
+        data = await exporter(session, excel=excel)
+    if output is None:
+        sys.stdout.buffer.write(data)
+    else:
+        output.write_bytes(data)
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

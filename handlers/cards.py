@@ -1,0 +1,159 @@
+"""Render contact cards as Telegram HTML. Every directory value is escaped: names come from files."""
+
+from __future__ import annotations
+
+from html import escape
+
+from bot.i18n import Translator
+from bot.models import Operator, SchoolKind
+from bot.services.contacts import ContactCard, ContactView, IntakeCard
+
+
+def kind_label(kind: str, tr: Translator) -> str:
+    labels = {
+        SchoolKind.GRUNDSKOLA.value: tr._("Grundskola"),
+        SchoolKind.GYMNASIUM.value: tr._("Gymnasium"),
+        SchoolKind.ANPASSAD_SKOLA.value: tr._("Anpassad skola"),
+        SchoolKind.SPECIAL_GROUP.value: tr._("Särskild undervisningsgrupp (RSU/CSU)"),
+    }
+    return labels.get(kind, escape(kind))
+
+
+def operator_label(operator: str, tr: Translator) -> str:
+    if operator == Operator.INDEPENDENT.value:
+        return tr._("fristående")
+    return tr._("kommunal")
+
+
+def example_banner(tr: Translator) -> str:
+    return tr._("⚠️ <b>EXEMPELDATA</b> – påhittade kontaktuppgifter. Ring inte.")
+
+
+def contact_lines(view: ContactView, tr: Translator) -> list[str]:
+    lines = [f"<b>{escape(view.name)}</b>"]
+    if view.title:
+        lines.append(escape(view.title))
+    if view.phone:
+        lines.append(tr._("Telefon: {phone}").format(phone=escape(view.phone)))
+    if view.email:
+        lines.append(tr._("E-post: {email}").format(email=escape(view.email)))
+    if view.hours:
+        lines.append(tr._("Tider: {hours}").format(hours=escape(view.hours)))
+    if view.url:
+        lines.append(tr._("E-tjänst: {url}").format(url=escape(view.url)))
+    confirmed = tr.date(view.confirmed_on)
+    if view.is_stale:
+        lines.append(
+            tr._("⚠️ Inte bekräftad sedan {date} – kan vara inaktuell.").format(date=confirmed)
+        )
+    else:
+        lines.append(tr._("Bekräftad {date}").format(date=confirmed))
+    return lines
+
+
+def emergency_lines(intake: IntakeCard, tr: Translator) -> list[str]:
+    lines = [
+        tr._("🚨 <b>Akut fara för barnet:</b> ring {number}.").format(
+            number=escape(intake.emergency_number)
+        )
+    ]
+    jour = intake.socialjour
+    if jour is not None and jour.phone:
+        hours = f" ({escape(jour.hours)})" if jour.hours else ""
+        lines.append(
+            tr._("🌙 <b>Efter kontorstid:</b> socialjouren, {phone}{hours}.").format(
+                phone=escape(jour.phone), hours=hours
+            )
+        )
+    else:
+        lines.append(
+            tr._("🌙 <b>Efter kontorstid:</b> socialjourens nummer saknas i registret – ring 112.")
+        )
+    return lines
+
+
+def intake_block(intake: IntakeCard, tr: Translator) -> list[str]:
+    title = tr._("<b>Orosanmälan – mottagningen i {area}</b>").format(
+        area=escape(intake.area.name)
+    )
+    if intake.intake is None:
+        return [title, tr._("Uppgift saknas i registret. Ring stadens växel eller 112 vid fara.")]
+    return [title, *contact_lines(intake.intake, tr)]
+
+
+def render_card(
+    card: ContactCard, tr: Translator, *, office_hours: bool, place: str | None = None
+) -> str:
+    """The contact card: school and area, cooperation contact, intake unit, emergency lines."""
+    blocks: list[list[str]] = []
+    if card.shows_example_data:
+        blocks.append([example_banner(tr)])
+    if not office_hours:
+        blocks.append(
+            [tr._("🌙 Det är utanför kontorstid. Kan det inte vänta: ring socialjouren.")]
+        )
+    area = escape(card.area.name)
+    if card.school is not None:
+        blocks.append(
+            [
+                f"🏫 <b>{escape(card.school.name)}</b>",
+                tr._("{kind}, {operator} · stadsdelsområde {area}").format(
+                    kind=kind_label(card.school.kind, tr),
+                    operator=operator_label(card.school.operator, tr),
+                    area=area,
+                ),
+            ]
+        )
+    elif place is not None and place != card.area.name:
+        blocks.append(
+            [
+                f"📍 <b>{escape(place)}</b>",
+                tr._("ingår i stadsdelsområde {area}").format(area=area),
+            ]
+        )
+    else:
+        blocks.append([tr._("📍 <b>Stadsdelsområde {area}</b>").format(area=area)])
+    cooperation = [tr._("<b>Kontaktperson i socialtjänsten för skolor</b>")]
+    if card.cooperation is None:
+        cooperation.append(tr._("Ingen kontaktperson är registrerad just nu."))
+    else:
+        cooperation += contact_lines(card.cooperation, tr)
+    blocks.append(cooperation)
+    intake = intake_block(card.intake, tr)
+    intake.insert(
+        1,
+        tr._(
+            "Anmälan görs där barnet är <b>folkbokfört</b> – det behöver inte vara skolans område."
+        ),
+    )
+    blocks.append(intake)
+    blocks.append(emergency_lines(card.intake, tr))
+    return "\n\n".join("\n".join(block) for block in blocks)
+
+
+def render_intake(intake: IntakeCard, tr: Translator, *, place: str | None = None) -> str:
+    """The intake unit for the child's home area, on its own."""
+    blocks: list[list[str]] = []
+    if (intake.intake and intake.intake.is_example) or (
+        intake.socialjour and intake.socialjour.is_example
+    ):
+        blocks.append([example_banner(tr)])
+    if place is not None and place != intake.area.name:
+        blocks.append(
+            [
+                tr._("{place} ingår i stadsdelsområde {area}.").format(
+                    place=escape(place), area=escape(intake.area.name)
+                )
+            ]
+        )
+    blocks.append(intake_block(intake, tr))
+    blocks.append(emergency_lines(intake, tr))
+    return "\n\n".join("\n".join(block) for block in blocks)
+
+
+def render_outside(municipality: str, tr: Translator) -> str:
+    return tr._(
+        "{name} är en annan kommun än Stockholm. Kontakta socialtjänsten i {name} – "
+        "orosanmälan görs i den kommun där barnet är folkbokfört.\n\n"
+        "🚨 Akut fara för barnet: ring 112."
+    ).format(name=escape(municipality))

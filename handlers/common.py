@@ -1,0 +1,120 @@
+"""What every handler shares: typed context, one transaction per action, start/help/errors."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.ext.asyncio import AsyncSession
+from telegram import Update
+from telegram.constants import ParseMode
+from telegram.error import BadRequest, TelegramError
+from telegram.ext import Application, CallbackContext, ExtBot
+
+from bot.i18n import Translator, pick_language, translator
+from bot.runtime import Services
+from bot.services.users import stored_language
+
+log = logging.getLogger(__name__)
+
+# Longer than any school or place name anyone types; longer text is almost certainly not a name.
+MAX_QUERY_LENGTH = 300
+
+
+class BotData:
+    """Typed `bot_data`: the services the handlers share (set in `build_application`)."""
+
+    def __init__(self) -> None:
+        self._services: Services | None = None
+
+    @property
+    def services(self) -> Services:
+        if self._services is None:
+            raise RuntimeError("services are not attached to the application")
+        return self._services
+
+    @services.setter
+    def services(self, value: Services) -> None:
+        self._services = value
+
+
+class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], BotData]):
+    @property
+    def services(self) -> Services:
+        return self.bot_data.services
+
+
+BotApplication = Application[
+    ExtBot[None], BotContext, dict[Any, Any], dict[Any, Any], BotData, Any
+]
+
+
+@dataclass(frozen=True)
+class Action:
+    """One user action: its transaction, its language and the day it happens."""
+
+    session: AsyncSession
+    tr: Translator
+    services: Services
+    today: date
+
+
+def telegram_language(update: Update) -> str | None:
+    user = update.effective_user
+    return user.language_code if user else None
+
+
+def fallback_translator(update: Update, context: BotContext) -> Translator:
+    """The language without asking the database (for errors, when it may be down)."""
+    default = context.services.settings.default_language
+    return translator(pick_language(None, telegram_language(update), default))
+
+
+@asynccontextmanager
+async def user_action(update: Update, context: BotContext) -> AsyncIterator[Action]:
+    """Open the action's transaction and resolve the user's language inside it."""
+    services = context.services
+    async with services.database.transaction() as session:
+        user = update.effective_user
+        chosen = await stored_language(session, user.id) if user else None
+        language = pick_language(
+            chosen, telegram_language(update), services.settings.default_language
+        )
+        yield Action(session, translator(language), services, services.today())
+
+
+async def reply(update: Update, text: str, **kwargs: Any) -> None:
+    """Answer in the chat the update came from, as HTML."""
+    chat = update.effective_chat
+    if chat is None:
+        return
+    await chat.send_message(text, parse_mode=ParseMode.HTML, **kwargs)
+
+
+async def on_error(update: object, context: BotContext) -> None:
+    """Log first, then tell the user politely; never show a trace."""
+    log.error("Error while handling an update", exc_info=context.error)
+    if not isinstance(update, Update) or update.effective_chat is None:
+        return
+    tr = fallback_translator(update, context)
+    if isinstance(context.error, OperationalError | DBAPIError | OSError):
+        text = tr._(
+            "Jag når inte registret just nu. Försök igen om en liten stund.\n\n"
+            "🚨 Akut fara för barnet: ring 112."
+        )
+    else:
+        text = tr._(
+            "Något gick fel hos mig. Försök igen, eller skriv /hjalp.\n\n"
+            "🚨 Akut fara för barnet: ring 112."
+        )
+    try:
+        if update.callback_query is not None:
+            await update.callback_query.answer()
+        await reply(update, text)
+    except (BadRequest, TelegramError):
+        log.warning("Could not tell the user about the error", exc_info=True)

@@ -1,0 +1,117 @@
+"""/start, /hjalp, /sprak, and polite answers to what the bot cannot handle."""
+
+from __future__ import annotations
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, MessageHandler, filters
+
+from bot.i18n import LANGUAGES, Translator, translator
+from bot.services.users import choose_language, remember
+from handlers.common import BotContext, reply, user_action
+
+LANGUAGE_CALLBACK = "lang:"
+
+
+def help_text(tr: Translator) -> str:
+    return tr._(
+        "Hej! Jag är <b>Kontaktlotsen</b> – för dig som arbetar i skolan i Stockholm och är "
+        "orolig för ett barn.\n\n"
+        "Skriv namnet på skolan, stadsdelen eller stadsdelsområdet, så får du:\n"
+        "• kontaktpersonen i socialtjänsten för skolorna där\n"
+        "• mottagningen dit en orosanmälan ska\n"
+        "• vart du vänder dig vid akut fara och efter kontorstid\n\n"
+        "Jag sparar aldrig det du skriver. Skriv inga namn eller personnummer på barn här.\n\n"
+        "/kontakt &lt;skola&gt; – sök kontakt\n"
+        "/omraden – de 11 stadsdelsområdena\n"
+        "/sprak – byt språk (svenska/English)\n"
+        "/hjalp – den här hjälpen\n\n"
+        "🚨 Akut fara för ett barn: ring 112."
+    )
+
+
+async def start(update: Update, context: BotContext) -> None:
+    """Greet the user and say what the bot is for and what it never stores."""
+    async with user_action(update, context) as action:
+        if update.effective_user:
+            await remember(action.session, update.effective_user.id)
+        await reply(update, help_text(action.tr))
+
+
+async def show_help(update: Update, context: BotContext) -> None:
+    """Show the commands."""
+    async with user_action(update, context) as action:
+        await reply(update, help_text(action.tr))
+
+
+async def ask_language(update: Update, context: BotContext) -> None:
+    """Offer Swedish and English."""
+    async with user_action(update, context) as action:
+        keyboard = InlineKeyboardMarkup(
+            [
+                [
+                    InlineKeyboardButton("Svenska", callback_data=f"{LANGUAGE_CALLBACK}sv"),
+                    InlineKeyboardButton("English", callback_data=f"{LANGUAGE_CALLBACK}en"),
+                ]
+            ]
+        )
+        await reply(update, action.tr._("Välj språk:"), reply_markup=keyboard)
+
+
+async def set_language(update: Update, context: BotContext) -> None:
+    """Store the chosen language and confirm in it."""
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    language = query.data.removeprefix(LANGUAGE_CALLBACK)
+    async with user_action(update, context) as action:
+        if language not in LANGUAGES:
+            await query.answer(action.tr._("Den knappen fungerar inte längre."))
+            return
+        await choose_language(action.session, query.from_user.id, language)
+    await query.answer()
+    await reply(update, translator(language)._("Nu svarar jag på svenska."))
+
+
+async def unknown_command(update: Update, context: BotContext) -> None:
+    """Say so kindly and point to /hjalp."""
+    async with user_action(update, context) as action:
+        await reply(update, action.tr._("Det kommandot känner jag inte till. Skriv /hjalp."))
+
+
+async def unknown_button(update: Update, context: BotContext) -> None:
+    """A button from an old message, another conversation, or forged data."""
+    assert update.callback_query is not None
+    async with user_action(update, context) as action:
+        await update.callback_query.answer(
+            action.tr._("Den knappen fungerar inte längre. Skriv namnet på skolan igen."),
+            show_alert=True,
+        )
+
+
+async def not_text(update: Update, context: BotContext) -> None:
+    """Photos, voice, stickers and files are not read (and never stored)."""
+    async with user_action(update, context) as action:
+        await reply(
+            update,
+            action.tr._(
+                "Jag kan bara läsa text. Skriv namnet på skolan eller området.\n"
+                "Skicka aldrig bilder eller dokument om ett barn här."
+            ),
+        )
+
+
+def build_handlers() -> list[BaseHandler[Update, BotContext, None]]:
+    return [
+        CommandHandler("start", start),
+        CommandHandler(["hjalp", "help"], show_help),
+        CommandHandler(["sprak", "language"], ask_language),
+        CallbackQueryHandler(set_language, pattern=f"^{LANGUAGE_CALLBACK}"),
+    ]
+
+
+def build_fallback_handlers() -> list[BaseHandler[Update, BotContext, None]]:
+    """Registered last: whatever no feature handled."""
+    return [
+        MessageHandler(filters.COMMAND, unknown_command),
+        CallbackQueryHandler(unknown_button),
+        MessageHandler(~filters.TEXT & ~filters.StatusUpdate.ALL, not_text),
+    ]
