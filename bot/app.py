@@ -23,7 +23,7 @@ from telegram.ext import (
 from telegram.request import BaseRequest
 
 from bot.config import Settings
-from bot.i18n import translator
+from bot.i18n import N_, translator
 from bot.runtime import Services
 from handlers import contacts, start
 from handlers.common import BotContext, BotData, on_error
@@ -62,10 +62,10 @@ class KontaktlotsenApplication(
 
 # Command menus per language. English users get the English aliases; both names always work.
 MENU = (
-    ("kontakt", "contact", "Sök kontakt för en skola eller ett område"),
-    ("omraden", "areas", "De 11 stadsdelsområdena"),
-    ("sprak", "language", "Byt språk"),
-    ("hjalp", "help", "Hjälp"),
+    ("kontakt", "contact", N_("Sök kontakt för en skola eller ett område")),
+    ("omraden", "areas", N_("De 11 stadsdelsområdena")),
+    ("sprak", "language", N_("Byt språk")),
+    ("hjalp", "help", N_("Hjälp")),
 )
 
 
@@ -95,12 +95,13 @@ def build_application(
     """Build the bot. `request` replaces the HTTP transport (terminal chat, tests)."""
     services = services or Services.create(settings)
     context_types = ContextTypes(context=BotContext, bot_data=BotData)
-    token = settings.telegram_bot_token.get_secret_value() if settings.has_token else None
-    builder = (
+    token = settings.telegram_bot_token
+    # PTB's builder changes its generic types with each call; typing the chain adds nothing here.
+    builder: Any = (
         ApplicationBuilder()
         .application_class(KontaktlotsenApplication)
         .context_types(context_types)
-        .token(token or OFFLINE_TOKEN)
+        .token(token.get_secret_value() if token and settings.has_token else OFFLINE_TOKEN)
         .base_url(settings.telegram_api_base_url)
         .defaults(
             Defaults(
@@ -114,13 +115,13 @@ def build_application(
         builder = builder.request(request).get_updates_request(request)
     if rate_limit:
         builder = builder.rate_limiter(AIORateLimiter())
-    application: KontaktlotsenApplication = builder.build()  # type: ignore[assignment]
+    application: KontaktlotsenApplication = builder.build()
     application.bot_data.services = services
 
     # Order matters: a feature's handlers before the free-text lookup, fallbacks last.
     handler_groups = [
         start.build_handlers(),  # /start, /hjalp, /sprak and its buttons
-        contacts.build_handlers(),  # lookup, /kontakt, /omraden, "child lives elsewhere"; free text
+        contacts.build_handlers(),  # lookup, /kontakt, /omraden, "child lives elsewhere"
         start.build_fallback_handlers(),  # unknown commands, stale buttons, non-text messages
     ]
     for handlers in handler_groups:

@@ -174,7 +174,7 @@ async def _export(services: Services, what: str, *, excel: bool, output: Path | 
     if output is None:
         sys.stdout.buffer.write(data)
     else:
-        output.write_bytes(data)
+        await asyncio.to_thread(output.write_bytes, data)
     return 0
 
 

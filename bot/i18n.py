@@ -25,6 +25,11 @@ SOURCE_LANGUAGE = "sv"
 BABEL_LOCALES = {"sv": "sv_SE", "en": "en_GB"}
 
 
+def N_(message: str) -> str:
+    """Mark a string for translation where it is defined; translate it where it is shown."""
+    return message
+
+
 def compile_catalogs(language: str, locales_dir: Path = LOCALES_DIR) -> NullTranslations:
     """Compile every .po file of `language` into one in-memory translation table."""
     if language == SOURCE_LANGUAGE:
@@ -33,7 +38,7 @@ def compile_catalogs(language: str, locales_dir: Path = LOCALES_DIR) -> NullTran
     merged: Translations | None = None
     for po_file in files:
         with po_file.open("rb") as handle:
-            catalog = read_po(handle, locale=language)
+            catalog = read_po(handle, locale=language, abort_invalid=True)
         buffer = BytesIO()
         write_mo(buffer, catalog)
         buffer.seek(0)

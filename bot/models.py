@@ -149,7 +149,7 @@ class ContactAssignment(Base):
 
     contact: Mapped[Contact] = relationship(lazy="raise")
 
-    __mapper_args__ = {"version_id_col": version}
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 - SQLAlchemy reads it once
 
     def __repr__(self) -> str:
         return f"ContactAssignment({self.id}, {self.role}/{self.scope}, {self.valid_from})"

@@ -69,11 +69,12 @@ async def run_chat(
     settings: Settings,
     *,
     read_line: Callable[[], str] | None = None,
-    out: TextIO = sys.stdout,
+    out: TextIO | None = None,
 ) -> None:
     """Run the bot against the terminal until end of input or /quit."""
     from bot.app import build_application  # the CLI imports this module for `chat` only
 
+    out = out or sys.stdout  # looked up at call time, so redirected output is honoured
     api = TerminalBotApi(out)
     application = build_application(settings, request=api, rate_limit=False)
     reader = read_line or (lambda: input("> "))

@@ -82,9 +82,9 @@ class EmulatedBotApi(BaseRequest):
     ) -> tuple[int, bytes]:
         api_method = url.rsplit("/", 1)[-1]
         params = dict(request_data.parameters) if request_data else {}
-        for key in ("reply_markup",):
-            if isinstance(params.get(key), str):
-                params[key] = json.loads(params[key])
+        markup = params.get("reply_markup")
+        if isinstance(markup, str):
+            params["reply_markup"] = json.loads(markup)
         call = ApiCall(api_method, params)
         self.calls.append(call)
         failure = self.fail(call)
@@ -118,13 +118,13 @@ class EmulatedBotApi(BaseRequest):
             return self._message_json(message)
         if call.method in ("editMessageText", "editMessageReplyMarkup"):
             key = (int(params["chat_id"]), int(params["message_id"]))
-            message = self.state.messages.get(key)
-            if message is None:
+            edited = self.state.messages.get(key)
+            if edited is None:
                 return True
             if call.method == "editMessageText":
-                message.text = str(params["text"])
-            message.reply_markup = params.get("reply_markup")
-            return self._message_json(message)
+                edited.text = str(params["text"])
+            edited.reply_markup = params.get("reply_markup")
+            return self._message_json(edited)
         if call.method == "deleteMessage":
             self.state.messages.pop((int(params["chat_id"]), int(params["message_id"])), None)
             return True

@@ -1,4 +1,4 @@
-"""Render contact cards as Telegram HTML. Every directory value is escaped: names come from files."""
+"""Render contact cards as Telegram HTML, escaping every value that comes from the directory."""
 
 from __future__ import annotations
 
@@ -77,7 +77,7 @@ def intake_block(intake: IntakeCard, tr: Translator) -> list[str]:
         area=escape(intake.area.name)
     )
     if intake.intake is None:
-        return [title, tr._("Uppgift saknas i registret. Ring stadens växel eller 112 vid fara.")]
+        return [title, tr._("Uppgift saknas i registret just nu. Vid fara för barnet: ring 112.")]
     return [title, *contact_lines(intake.intake, tr)]
 
 

@@ -1,4 +1,4 @@
-"""Contact lookup: free text or /kontakt, disambiguation buttons, /omraden, "child lives elsewhere".
+"""Contact lookup: free text, /kontakt, choice buttons, /omraden, "the child lives elsewhere".
 
 Callback data (at most 64 bytes, checked against the directory on every press, so a forged or
 stale button gets a polite answer and nothing else):
@@ -9,6 +9,8 @@ stale button gets a polite answer and nothing else):
 from __future__ import annotations
 
 import re
+import warnings
+from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import (
@@ -19,6 +21,7 @@ from telegram.ext import (
     MessageHandler,
     filters,
 )
+from telegram.warnings import PTBUserWarning
 
 from bot.i18n import Translator
 from bot.services.contacts import ContactCard
@@ -257,20 +260,25 @@ async def cancel_child_home(update: Update, context: BotContext) -> int:
     return ConversationHandler.END
 
 
-def build_handlers() -> list[BaseHandler[Update, BotContext, None]]:
-    child_home = ConversationHandler[BotContext](
-        entry_points=[CallbackQueryHandler(ask_child_home, pattern=f"^{HOME_ASK}$")],
-        states={
-            ASK_CHILD_HOME: [
-                MessageHandler(filters.TEXT & ~filters.COMMAND, child_home_text),
-            ]
-        },
-        fallbacks=[CommandHandler(["avbryt", "cancel"], cancel_child_home)],
-        name="child_home",
-        allow_reentry=True,
-    )
+def _child_home_conversation() -> ConversationHandler[BotContext]:
+    with warnings.catch_warnings():
+        # The button that opens this conversation is tracked per chat on purpose: the question
+        # "where does the child live?" belongs to the chat, not to one message.
+        warnings.filterwarnings("ignore", message=".*per_message=False.*", category=PTBUserWarning)
+        return ConversationHandler[BotContext](
+            entry_points=[CallbackQueryHandler(ask_child_home, pattern=f"^{HOME_ASK}$")],
+            states={
+                ASK_CHILD_HOME: [MessageHandler(filters.TEXT & ~filters.COMMAND, child_home_text)]
+            },
+            fallbacks=[CommandHandler(["avbryt", "cancel"], cancel_child_home)],
+            name="child_home",
+            allow_reentry=True,
+        )
+
+
+def build_handlers() -> list[BaseHandler[Update, BotContext, Any]]:
     return [
-        child_home,
+        _child_home_conversation(),
         CallbackQueryHandler(child_home_pick, pattern=r"^home:a:"),
         CommandHandler(["kontakt", "contact"], lookup_command),
         CommandHandler(["omraden", "areas"], list_areas),

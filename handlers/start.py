@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
@@ -99,7 +101,7 @@ async def not_text(update: Update, context: BotContext) -> None:
         )
 
 
-def build_handlers() -> list[BaseHandler[Update, BotContext, None]]:
+def build_handlers() -> list[BaseHandler[Update, BotContext, Any]]:
     return [
         CommandHandler("start", start),
         CommandHandler(["hjalp", "help"], show_help),
@@ -108,7 +110,7 @@ def build_handlers() -> list[BaseHandler[Update, BotContext, None]]:
     ]
 
 
-def build_fallback_handlers() -> list[BaseHandler[Update, BotContext, None]]:
+def build_fallback_handlers() -> list[BaseHandler[Update, BotContext, Any]]:
     """Registered last: whatever no feature handled."""
     return [
         MessageHandler(filters.COMMAND, unknown_command),

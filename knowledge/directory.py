@@ -105,6 +105,11 @@ def _load_areas(directory: Path) -> tuple[AreaInfo, ...]:
     extra: dict[str, list[str]] = {}
     alias_path = directory / "area_aliases.csv"
     area_rows = list(read_csv_rows(path, ("id", "name", "genitive_name", "source")))
+    if len(area_rows) != EXPECTED_AREA_COUNT:
+        raise KnowledgeError.single(
+            _relative(path),
+            f"{EXPECTED_AREA_COUNT} stadsdelsområden väntades, fann {len(area_rows)}",
+        )
     known = {row["id"] for _, row in area_rows}
     for line, row in read_csv_rows(alias_path, ("area_id", "alias", "source")):
         if row["area_id"] not in known:
@@ -118,10 +123,6 @@ def _load_areas(directory: Path) -> tuple[AreaInfo, ...]:
         aliases = tuple(dict.fromkeys(former + extra.get(row["id"], [])))
         areas.append(
             AreaInfo(row["id"], row["name"], row["genitive_name"], aliases, row["source"])
-        )
-    if len(areas) != EXPECTED_AREA_COUNT:
-        raise KnowledgeError.single(
-            _relative(path), f"{EXPECTED_AREA_COUNT} stadsdelsområden väntades, fann {len(areas)}"
         )
     return tuple(areas)
 

@@ -153,7 +153,7 @@ class ContactDirectory:
         row = (await session.execute(query)).first()
         if row is None:
             return None
-        assignment, contact = row.tuple()
+        assignment, contact = row
         confirmed_on = as_utc(assignment.confirmed_at).date()
         return ContactView(
             name=contact.name,

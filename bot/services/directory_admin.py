@@ -263,7 +263,7 @@ async def export_schools(session: AsyncSession, *, excel: bool = False) -> bytes
 
 
 async def export_contacts(session: AsyncSession, *, excel: bool = False) -> bytes:
-    """The open assignments (current and future) in the import format, so a round trip is a no-op."""
+    """Open assignments (current and future) in the import format: a round trip is a no-op."""
     result = await session.execute(
         select(ContactAssignment, Contact, School.name)
         .join(Contact, Contact.id == ContactAssignment.contact_id)
