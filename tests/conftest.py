@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from bot.app import build_application
 from bot.config import Settings
+from bot.runtime import Services
 from tests.fakes import ChatDriver, RecordingBotApi
 
 BACKENDS = ["sqlite", "postgresql"]
@@ -76,3 +77,14 @@ async def app(settings: Settings, api: RecordingBotApi) -> AsyncIterator[Any]:
 @pytest.fixture
 def chat(app: Any, api: RecordingBotApi) -> ChatDriver:
     return ChatDriver(app, api)
+
+
+@pytest.fixture
+async def services(settings: Settings) -> AsyncIterator[Services]:
+    """The started services (migrated, seeded with the example directory) without Telegram."""
+    started = Services.create(settings)
+    await started.start()
+    try:
+        yield started
+    finally:
+        await started.stop()
