@@ -8,7 +8,9 @@ from bot.models import Base
 
 connection = context.config.attributes.get("connection")
 if connection is None:
-    raise RuntimeError("Run migrations through `kontaktlotsen migrate`, which passes a connection.")
+    raise RuntimeError(
+        "Run migrations through `kontaktlotsen migrate`, which passes a connection."
+    )
 
 context.configure(
     connection=connection,
