@@ -3,9 +3,12 @@ and the real Application from `build_application` on a recording fake transport.
 
 from __future__ import annotations
 
+import asyncio
 import os
+import shutil
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -21,25 +24,72 @@ from tests.fakes import ChatDriver, RecordingBotApi
 BACKENDS = ["sqlite", "postgresql"]
 
 
-@pytest.fixture(params=BACKENDS)
-async def database_url(request: pytest.FixtureRequest, tmp_path: Any) -> AsyncIterator[str]:
-    """A fresh, empty database: a SQLite file, or a new PostgreSQL database dropped afterwards."""
-    if request.param == "sqlite":
-        yield f"sqlite+aiosqlite:///{tmp_path}/kontaktlotsen.sqlite3"
-        return
+async def _prepare(url: str) -> None:
+    """Migrate and seed a database the way the bot does on its first start."""
+    prepared = Services.create(Settings(_env_file=None, database_url=url))  # type: ignore[call-arg]
+    await prepared.start()
+    await prepared.stop()
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A migrated, seeded SQLite file, built once; each test gets a copy (much faster)."""
+    path = tmp_path_factory.mktemp("template") / "template.sqlite3"
+    asyncio.run(_prepare(f"sqlite+aiosqlite:///{path}"))
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres_template() -> Iterator[str | None]:
+    """A migrated, seeded PostgreSQL database used as CREATE DATABASE ... TEMPLATE."""
     server = os.environ.get("TEST_DATABASE_URL")
     if not server:
+        yield None
+        return
+    name = f"kl_template_{uuid.uuid4().hex[:12]}"
+    asyncio.run(_execute(server, f'CREATE DATABASE "{name}"'))
+    try:
+        asyncio.run(_prepare(_database(server, name)))
+        yield name
+    finally:
+        asyncio.run(_execute(server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+def _database(server: str, name: str) -> str:
+    return make_url(server).set(database=name).render_as_string(hide_password=False)
+
+
+async def _execute(server: str, statement: str) -> None:
+    admin = create_async_engine(server, isolation_level="AUTOCOMMIT")
+    try:
+        async with admin.connect() as connection:
+            await connection.execute(text(statement))
+    finally:
+        await admin.dispose()
+
+
+@pytest.fixture(params=BACKENDS)
+async def database_url(
+    request: pytest.FixtureRequest,
+    tmp_path: Path,
+    sqlite_template: Path,
+    postgres_template: str | None,
+) -> AsyncIterator[str]:
+    """A fresh database of its own per test, already migrated and seeded with the examples."""
+    if request.param == "sqlite":
+        path = tmp_path / "kontaktlotsen.sqlite3"
+        shutil.copyfile(sqlite_template, path)
+        yield f"sqlite+aiosqlite:///{path}"
+        return
+    server = os.environ.get("TEST_DATABASE_URL")
+    if not server or postgres_template is None:
         pytest.skip("TEST_DATABASE_URL is not set")
     name = f"kl_test_{uuid.uuid4().hex[:12]}"
-    admin = create_async_engine(server, isolation_level="AUTOCOMMIT")
-    async with admin.connect() as connection:
-        await connection.execute(text(f'CREATE DATABASE "{name}"'))
+    await _execute(server, f'CREATE DATABASE "{name}" TEMPLATE "{postgres_template}"')
     try:
-        yield make_url(server).set(database=name).render_as_string(hide_password=False)
+        yield _database(server, name)
     finally:
-        async with admin.connect() as connection:
-            await connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        await admin.dispose()
+        await _execute(server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @pytest.fixture
