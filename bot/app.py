@@ -25,7 +25,7 @@ from telegram.request import BaseRequest
 from bot.config import Settings
 from bot.i18n import N_, translator
 from bot.runtime import Services
-from handlers import contacts, start
+from handlers import contacts, privacy_guard, start
 from handlers.common import BotContext, BotData, on_error
 
 log = logging.getLogger(__name__)
@@ -124,6 +124,8 @@ def build_application(
         contacts.build_handlers(),  # lookup, /kontakt, /omraden, "child lives elsewhere"
         start.build_fallback_handlers(),  # unknown commands, stale buttons, non-text messages
     ]
+    # Group -1 runs before every other handler: a personnummer never reaches them.
+    application.add_handler(privacy_guard.build_handler(), group=-1)
     for handlers in handler_groups:
         application.add_handlers(handlers)
     application.add_error_handler(on_error)
