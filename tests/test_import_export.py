@@ -35,18 +35,20 @@ async def import_files(services: Services, *parsed) -> None:
 
 async def test_free_standing_school_with_code_is_served_like_a_municipal_one(services) -> None:
     csv_text = SCHOOL_HEADER + (
-        "Fristående Testskolan Vällingby,grundskola,fristående,12345678,"
-        "Testvägen 1,Vällingby,hasselby-vallingby,Testskolan,egen uppgift\n"
+        "Vällingby Montessoriskola,grundskola,fristående,12345678,"
+        "Testvägen 1,Vällingby,hasselby-vallingby,Montessori Vällingby,egen uppgift\n"
     )
     await import_files(services, parse(services, csv_text))
     async with services.database.transaction() as session:
-        answer = await services.index.answer(session, "Testskolan Vällingby", date(2026, 11, 22))
+        answer = await services.index.answer(
+            session, "montessoriskolan vallingby", date(2026, 11, 22)
+        )
         assert answer.card is not None
         assert answer.card.school is not None
         assert answer.card.school.operator == "fristående"
         assert answer.card.cooperation is not None  # the area's contact serves it too
         school = await session.scalar(select(School).where(School.skolenhetskod == "12345678"))
-        assert school is not None and school.aliases == ["Testskolan"]
+        assert school is not None and school.aliases == ["Montessori Vällingby"]
 
 
 async def test_excel_file_in_windows_1252_with_semicolons_is_read(services) -> None:
