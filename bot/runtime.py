@@ -17,6 +17,7 @@ from bot.services.directory_admin import (
 )
 from bot.services.directory_index import DirectoryIndex
 from knowledge.directory import Geography, shipped_geography
+from knowledge.guide import shipped_guide
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +44,8 @@ class Services:
         )
 
     async def start(self) -> None:
-        """Migrate, sync the shipped geography, seed an empty directory, build the index."""
+        """Check the guide, migrate, sync the geography, seed an empty directory, index it."""
+        shipped_guide()  # a broken guide YAML stops the start (KnowledgeError: file, line, field)
         await self.database.migrate()
         async with self.database.transaction() as session:
             await sync_geography(session, self.geography)

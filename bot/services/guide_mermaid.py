@@ -1,7 +1,7 @@
 """Draw the concern-report guide as a Mermaid flowchart, for reviewers and for `docs/guide.md`.
 
-The CLI (`kontaktlotsen guide --mermaid`) prints `to_mermaid(shipped_guide())`; until it is
-wired, `python -m bot.services.guide_mermaid [sv|en]` does the same. A test checks that the
+The CLI (`kontaktlotsen guide --mermaid [--lang sv|en]`) prints `to_mermaid(shipped_guide())`;
+`python -m bot.services.guide_mermaid [sv|en]` does the same. A test checks that the
 diagram in `docs/guide.md` is exactly what this module generates now.
 """
 

@@ -1,0 +1,242 @@
+"""Render the concern-report guide's steps as Telegram HTML with inline buttons.
+
+Step titles and texts come from the YAML, which the loader has already checked to be valid
+Telegram HTML, so they are sent as they are; everything from the directory is escaped (by
+`handlers.cards`). Pure functions: nothing here reads the database or talks to Telegram.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from html import escape
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from bot.i18n import Translator
+from bot.services.contacts import ContactCard, ContactView
+from bot.services.guide import (
+    BACK,
+    CANCEL,
+    RESTART,
+    GuidePosition,
+    buttons,
+    can_go_back,
+    checklist,
+    current_node,
+    encode_callback,
+    progress,
+)
+from bot.services.lookup import EntryKind, Match
+from handlers.cards import contact_lines, example_banner, kind_label, operator_label
+from knowledge.directory import Geography
+from knowledge.guide import Guide, GuideNode
+
+# Contact kinds (knowledge/guide.py CONTACT_KINDS) and what the step asks the user to type.
+INTAKE = "intake_for_child_area"
+SCHOOL = "school_cooperation"
+SOCIALJOUR = "socialjour"
+
+PICK_PREFIX = "gp"
+CALLBACK_LIMIT = 64  # bytes, Telegram's limit for callback data
+MAX_CHOICES = 5
+
+Rows = list[list[InlineKeyboardButton]]
+
+
+def step_text(
+    guide: Guide,
+    position: GuidePosition,
+    tr: Translator,
+    *,
+    extra: Sequence[str] = (),
+    note: str | None = None,
+) -> str:
+    """The step's title and text in the user's language, `extra` blocks, then the progress."""
+    node = current_node(guide, position)
+    blocks = [note] if note else []
+    body = node.text.get(tr.language)
+    blocks.append(f"<b>{node.title.get(tr.language)}</b>\n\n{body}" if node.title else body)
+    blocks.extend(extra)
+    number, total = progress(guide, position)
+    blocks.append(tr._("<i>Steg {number} av {total}</i>").format(number=number, total=total))
+    return "\n\n".join(blocks)
+
+
+def step_keyboard(
+    guide: Guide, position: GuidePosition, tr: Translator, *, choices: Rows | None = None
+) -> InlineKeyboardMarkup:
+    """Choices (if any), the step's answers one per row, then Tillbaka / Börja om / Avbryt.
+
+    The closing checklist only offers Börja om: the guide is over and its path is forgotten.
+    """
+    node = current_node(guide, position)
+    rows: Rows = [list(row) for row in choices or []]
+    if node.terminal:
+        rows.append([_button(tr._("Börja om"), node, RESTART)])
+        return InlineKeyboardMarkup(rows)
+    for answer in buttons(guide, position):
+        # A question's options carry their own labels; a plain step's one answer is "next".
+        label = answer.label.get(tr.language) if answer.label else tr._("Nästa")
+        rows.append([InlineKeyboardButton(label, callback_data=answer.data)])
+    navigation = [_button(tr._("Tillbaka"), node, BACK)] if can_go_back(position) else []
+    if len(position.path) > 1:
+        navigation.append(_button(tr._("Börja om"), node, RESTART))
+    navigation.append(_button(tr._("Avbryt"), node, CANCEL))
+    rows.append(navigation)
+    return InlineKeyboardMarkup(rows)
+
+
+def restart_keyboard(guide: Guide, tr: Translator) -> InlineKeyboardMarkup:
+    """One "Börja om" button, for a guide that is no longer running."""
+    return InlineKeyboardMarkup([[_button(tr._("Börja om"), guide.node(guide.start), RESTART)]])
+
+
+def _button(label: str, node: GuideNode, action: str) -> InlineKeyboardButton:
+    return InlineKeyboardButton(label, callback_data=encode_callback(node.id, action))
+
+
+# --- contact steps ---------------------------------------------------------------------------
+
+
+def contact_prompt(node: GuideNode, tr: Translator) -> str | None:
+    """What a contact step asks the user to type, if anything."""
+    if node.contact == INTAKE:
+        return tr._(
+            "✍️ Skriv barnets stadsdel eller område här, så visar jag mottagningen. "
+            "Eller tryck Nästa."
+        )
+    if node.contact == SCHOOL:
+        return tr._(
+            "✍️ Skriv skolans namn här, så visar jag kontaktpersonen. "
+            "Eller tryck Nästa för att hoppa över."
+        )
+    return None
+
+
+def socialjour_block(view: ContactView | None, tr: Translator) -> str:
+    """The socialjour entry from the directory; never a number of our own."""
+    if view is None or not view.phone:
+        return tr._(
+            "🌙 <b>Efter kontorstid:</b> socialjourens nummer saknas i registret – ring 112."
+        )
+    lines = [example_banner(tr)] if view.is_example else []
+    return "\n".join([*lines, *contact_lines(view, tr)])
+
+
+def school_contact_text(card: ContactCard, tr: Translator) -> str:
+    """The school's (or area's) cooperation contact, without the rest of the contact card."""
+    blocks: list[list[str]] = []
+    if card.cooperation is not None and card.cooperation.is_example:
+        blocks.append([example_banner(tr)])
+    area = escape(card.area.name)
+    if card.school is not None:
+        blocks.append(
+            [
+                f"🏫 <b>{escape(card.school.name)}</b>",
+                tr._("{kind}, {operator} · stadsdelsområde {area}").format(
+                    kind=kind_label(card.school.kind, tr),
+                    operator=operator_label(card.school.operator, tr),
+                    area=area,
+                ),
+            ]
+        )
+    else:
+        blocks.append([tr._("📍 <b>Stadsdelsområde {area}</b>").format(area=area)])
+    cooperation = [tr._("<b>Kontaktperson i socialtjänsten för skolor</b>")]
+    if card.cooperation is None:
+        cooperation.append(tr._("Ingen kontaktperson är registrerad just nu."))
+    else:
+        cooperation += contact_lines(card.cooperation, tr)
+    blocks.append(cooperation)
+    return "\n\n".join("\n".join(block) for block in blocks)
+
+
+def choice_rows(
+    node: GuideNode,
+    matches: Sequence[Match],
+    geography: Geography,
+    tr: Translator,
+    *,
+    schools: bool,
+) -> Rows:
+    """Up to five buttons for an ambiguous answer: areas (and, at the school step, schools)."""
+    rows: Rows = []
+    seen: set[str] = set()
+    for match in matches:
+        entry = match.entry
+        if schools and entry.kind is EntryKind.SCHOOL:
+            data = f"{PICK_PREFIX}:{node.id}:s:{entry.ref}"
+        elif entry.area_id and entry.kind is not EntryKind.SCHOOL:
+            data = f"{PICK_PREFIX}:{node.id}:a:{entry.area_id}"
+        else:
+            continue
+        if data in seen or len(data.encode()) > CALLBACK_LIMIT:
+            continue
+        seen.add(data)
+        rows.append([InlineKeyboardButton(_match_label(match, geography, tr), callback_data=data)])
+        if len(rows) == MAX_CHOICES:
+            break
+    return rows
+
+
+def _match_label(match: Match, geography: Geography, tr: Translator) -> str:
+    entry = match.entry
+    if entry.area_id and entry.kind is EntryKind.SCHOOL:
+        return f"{entry.name} ({geography.area(entry.area_id).name})"
+    if entry.area_id and entry.kind is EntryKind.NEIGHBOURHOOD:
+        area = geography.area(entry.area_id).name
+        return tr._("{place} (stadsdel i {area})").format(place=entry.name, area=area)
+    return entry.name
+
+
+# --- the closing checklist -------------------------------------------------------------------
+
+
+def checklist_block(guide: Guide, position: GuidePosition, tr: Translator) -> str:
+    """✅ for each topic covered on the path taken, ⬜ for the others."""
+    lines = []
+    for item in checklist(guide, position):
+        label = item.topic.label.get(tr.language)
+        if item.covered:
+            lines.append(f"✅ {label}")
+        else:
+            lines.append(tr._("⬜ {topic} – inte genomgånget").format(topic=label))
+    return "\n".join(lines)
+
+
+def closing_contacts(
+    node: GuideNode, socialjour: ContactView | None, emergency_number: str, tr: Translator
+) -> str:
+    """The contacts the checklist names; the child's area and school were never kept."""
+    lines = [
+        tr._("<b>Kontakter som gäller</b>"),
+        tr._("🚨 <b>Akut fara för barnet:</b> ring {number}.").format(
+            number=escape(emergency_number)
+        ),
+    ]
+    for kind in node.contacts:
+        if kind == SOCIALJOUR:
+            if socialjour is not None and socialjour.phone:
+                hours = f" ({escape(socialjour.hours)})" if socialjour.hours else ""
+                lines.append(
+                    tr._("🌙 <b>Efter kontorstid:</b> socialjouren, {phone}{hours}.").format(
+                        phone=escape(socialjour.phone), hours=hours
+                    )
+                )
+            else:
+                lines.append(socialjour_block(None, tr))
+        elif kind == INTAKE:
+            lines.append(
+                tr._(
+                    "📍 <b>Orosanmälan:</b> mottagningen där barnet är folkbokfört. "
+                    "Skriv /kontakt och stadsdelen, till exempel /kontakt Bagarmossen."
+                )
+            )
+        elif kind == SCHOOL:
+            lines.append(
+                tr._(
+                    "🏫 <b>Frågor om samverkan:</b> skolans kontaktperson i socialtjänsten. "
+                    "Skriv /kontakt och skolans namn."
+                )
+            )
+    return "\n".join(lines)
