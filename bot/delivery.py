@@ -1,0 +1,308 @@
+"""Deliver the outbox: a JobQueue job that sends due notifications at Telegram's pace.
+
+Pacing (`Pacer`): at most 30 messages in any one-second window overall, and at most one per
+second to the same chat. It is a sliding-window log, not a leaky bucket: aiolimiter's
+`AsyncLimiter(30, 1)` (what PTB's AIORateLimiter uses) lets a full bucket burst and then
+refills, so it allows up to 59 messages inside one second, which Telegram may answer with 429.
+
+Outcomes per message:
+* sent → marked sent at once (its own short transaction), so a crash resends at most the
+  messages in flight;
+* 429 RetryAfter → every sender pauses as long as Telegram says, then the same message is
+  tried again (not counted as a failed attempt);
+* 403 Forbidden (the user blocked the bot) → failed, the user's follows become inactive and
+  their other pending messages are cancelled; `/start` reactivates the follows;
+* 400 BadRequest (e.g. chat not found) → failed at once, the error kept for admins;
+* timeouts and other network errors → retried with exponential backoff, failed after
+  `MAX_ATTEMPTS` with the last error kept.
+
+The job runs every few seconds and once at start-up (rows left pending by a crash). One run at
+a time: a lock guards it, and claimed rows are leased (`bot.services.outbox`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Protocol
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from telegram import Bot
+from telegram.constants import ParseMode
+from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
+
+from bot.clock import utcnow
+from bot.db import Database
+from bot.i18n import pick_language, translator
+from bot.models import UsageEvent
+from bot.notices import STALE_REMINDER, render_notification
+from bot.services import follows, outbox, usage
+from bot.services.outbox import OutboxItem
+
+if TYPE_CHECKING:
+    from handlers.common import BotContext
+
+log = logging.getLogger(__name__)
+
+OVERALL_PER_SECOND = 30
+PER_CHAT_INTERVAL = 1.0
+DELIVERY_INTERVAL_SECONDS = 5.0
+BATCH_SIZE = 200
+CONCURRENCY = 8
+LEASE = timedelta(minutes=10)
+MAX_ATTEMPTS = 5
+BACKOFF_FIRST = timedelta(seconds=30)
+BACKOFF_MAX = timedelta(hours=1)
+MAX_RETRY_AFTER_WAITS = 3
+
+
+class Clock(Protocol):
+    """Time for the pacer and the worker; tests and the benchmark pass a virtual one."""
+
+    def monotonic(self) -> float: ...
+
+    def now(self) -> datetime: ...
+
+    async def sleep(self, seconds: float) -> None: ...
+
+
+class SystemClock:
+    def monotonic(self) -> float:
+        return time.monotonic()
+
+    def now(self) -> datetime:
+        return utcnow()
+
+    async def sleep(self, seconds: float) -> None:
+        await asyncio.sleep(seconds)
+
+
+class Pacer:
+    """At most `overall` sends in any `window` seconds, and one per chat per `per_chat`."""
+
+    def __init__(
+        self,
+        clock: Clock,
+        *,
+        overall: int = OVERALL_PER_SECOND,
+        window: float = 1.0,
+        per_chat: float = PER_CHAT_INTERVAL,
+    ) -> None:
+        self.clock = clock
+        self.overall = overall
+        self.window = window
+        self.per_chat = per_chat
+        self._recent: deque[float] = deque(maxlen=overall)
+        self._last_by_chat: dict[int, float] = {}
+        self._paused_until = 0.0
+        # Waiting happens while holding the lock, so turns are handed out in order and only
+        # one task sleeps on the clock at a time.
+        self._lock = asyncio.Lock()
+
+    def pause(self, seconds: float) -> None:
+        """Telegram said "retry after": nobody sends until then."""
+        self._paused_until = max(self._paused_until, self.clock.monotonic() + seconds)
+
+    def _wait(self, chat_id: int, now: float) -> float:
+        wait = self._paused_until - now
+        if len(self._recent) == self.overall:
+            wait = max(wait, self._recent[0] + self.window - now)
+        last = self._last_by_chat.get(chat_id)
+        if last is not None:
+            wait = max(wait, last + self.per_chat - now)
+        return wait
+
+    async def acquire(self, chat_id: int) -> None:
+        """Wait for a turn to send to `chat_id`, then take it."""
+        async with self._lock:
+            while (wait := self._wait(chat_id, self.clock.monotonic())) > 0:
+                await self.clock.sleep(wait)
+            now = self.clock.monotonic()
+            self._recent.append(now)
+            self._last_by_chat[chat_id] = now
+            if len(self._last_by_chat) > 10 * self.overall:
+                self._forget_old(now)
+
+    def _forget_old(self, now: float) -> None:
+        for chat_id, last in list(self._last_by_chat.items()):
+            if now - last >= self.per_chat:
+                del self._last_by_chat[chat_id]
+
+
+@dataclass
+class DeliveryReport:
+    sent: int = 0
+    retried: int = 0
+    failed: int = 0
+    blocked: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+def backoff(attempts: int) -> timedelta:
+    """30 s, 1 min, 2 min, … capped at an hour, for the n-th failed attempt."""
+    delay: timedelta = BACKOFF_FIRST * 2 ** max(attempts - 1, 0)
+    return min(delay, BACKOFF_MAX)
+
+
+def retry_seconds(error: RetryAfter) -> float:
+    value = error.retry_after
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)
+
+
+class OutboxWorker:
+    """Claims due notifications and sends them through the bot, paced."""
+
+    def __init__(
+        self,
+        database: Database,
+        default_language: str,
+        *,
+        timezone: str = "Europe/Stockholm",
+        clock: Clock | None = None,
+        batch_size: int = BATCH_SIZE,
+        concurrency: int = CONCURRENCY,
+    ) -> None:
+        self.database = database
+        self.default_language = default_language
+        self.timezone = ZoneInfo(timezone)
+        self.batch_size = batch_size
+        self.concurrency = concurrency
+        self.use_clock(clock or SystemClock())
+        self._running = asyncio.Lock()
+
+    def use_clock(self, clock: Clock) -> None:
+        """Replace the clock (and with it the pacer): the benchmark and tests use virtual time."""
+        self.clock = clock
+        self.pacer = Pacer(clock)
+
+    async def run(self, bot: Bot) -> DeliveryReport:
+        """Deliver everything that is due now; a run already in progress makes this a no-op."""
+        report = DeliveryReport()
+        if self._running.locked():
+            return report
+        async with self._running:
+            while True:
+                async with self.database.transaction() as session:
+                    items = await outbox.claim_due(
+                        session, self.clock.now(), limit=self.batch_size, lease=LEASE
+                    )
+                if not items:
+                    return report
+                await self._send_all(bot, items, report)
+
+    async def _send_all(self, bot: Bot, items: list[OutboxItem], report: DeliveryReport) -> None:
+        queue: asyncio.Queue[OutboxItem] = asyncio.Queue()
+        for item in items:
+            queue.put_nowait(item)
+
+        async def sender() -> None:
+            while not queue.empty():
+                await self._deliver(bot, queue.get_nowait(), report)
+
+        await asyncio.gather(*(sender() for _ in range(min(self.concurrency, len(items)))))
+
+    async def _deliver(self, bot: Bot, item: OutboxItem, report: DeliveryReport) -> None:
+        language = pick_language(item.language, None, self.default_language)
+        try:
+            text = render_notification(item.kind, item.payload, translator(language))
+        except (KeyError, TypeError, ValueError) as error:
+            log.exception("Notification %d cannot be rendered", item.id)
+            await self._mark_failed(item, f"render: {error!r}")
+            report.failed += 1
+            return
+        for _ in range(MAX_RETRY_AFTER_WAITS + 1):
+            await self.pacer.acquire(item.chat_id)
+            try:
+                await bot.send_message(item.chat_id, text, parse_mode=ParseMode.HTML)
+            except RetryAfter as error:
+                seconds = retry_seconds(error)
+                log.warning("Telegram asks to wait %.0f s (notification %d)", seconds, item.id)
+                self.pacer.pause(seconds)
+                continue
+            except Forbidden as error:
+                await self._blocked(item, str(error))
+                report.blocked += 1
+            except BadRequest as error:
+                await self._mark_failed(item, f"BadRequest: {error}")
+                report.failed += 1
+            except TelegramError as error:  # timeouts and other network errors
+                self._note(report, item, error)
+                await self._failed_attempt(item, f"{type(error).__name__}: {error}", report)
+            else:
+                await self._mark_sent(item)
+                report.sent += 1
+            return
+        async with self.database.transaction() as session:
+            await outbox.retry_later(
+                session,
+                item.id,
+                self.clock.now() + timedelta(minutes=1),
+                "RetryAfter",
+                count=False,
+            )
+        report.retried += 1
+
+    def _note(self, report: DeliveryReport, item: OutboxItem, error: TelegramError) -> None:
+        log.warning("Notification %d not delivered: %s", item.id, type(error).__name__)
+        report.errors.append(type(error).__name__)
+
+    async def _failed_attempt(self, item: OutboxItem, error: str, report: DeliveryReport) -> None:
+        attempts = item.attempts + 1
+        if attempts >= MAX_ATTEMPTS:
+            await self._mark_failed(item, error)
+            report.failed += 1
+            return
+        async with self.database.transaction() as session:
+            await outbox.retry_later(session, item.id, self.clock.now() + backoff(attempts), error)
+        report.retried += 1
+
+    async def _blocked(self, item: OutboxItem, error: str) -> None:
+        async with self.database.transaction() as session:
+            await outbox.mark_failed(session, item.id, f"Forbidden: {error}")
+            await self._count(session, item, UsageEvent.NOTIFICATION_FAILED)
+            await follows.deactivate_for_chat(session, item.chat_id)
+            await outbox.cancel_pending_for_chat(
+                session, item.chat_id, "recipient blocked the bot"
+            )
+
+    async def _count(self, session: AsyncSession, item: OutboxItem, event: UsageEvent) -> None:
+        """Count the outcome for the follow-up figures, on the Stockholm day, in the same
+        transaction as the status change so a figure never disagrees with the outbox."""
+        day = self.clock.now().astimezone(self.timezone).date()
+        await usage.count(session, day, event, item.area_id)
+
+    async def _mark_sent(self, item: OutboxItem) -> None:
+        async with self.database.transaction() as session:
+            await outbox.mark_sent(session, item.id, self.clock.now())
+            await self._count(session, item, UsageEvent.NOTIFICATION_DELIVERED)
+            if item.kind == STALE_REMINDER:
+                await self._count(session, item, UsageEvent.STALE_REMINDER_SENT)
+
+    async def _mark_failed(self, item: OutboxItem, error: str) -> None:
+        async with self.database.transaction() as session:
+            await outbox.mark_failed(session, item.id, error)
+            await self._count(session, item, UsageEvent.NOTIFICATION_FAILED)
+
+
+def outbox_worker(job_data: object) -> OutboxWorker:
+    assert isinstance(job_data, OutboxWorker)
+    return job_data
+
+
+async def deliver_outbox(context: BotContext) -> None:
+    """JobQueue callback: deliver what is due."""
+    assert context.job is not None
+    report = await outbox_worker(context.job.data).run(context.bot)
+    if report.sent or report.failed or report.blocked:
+        log.info(
+            "Outbox: %d sent, %d retried, %d failed, %d blocked",
+            report.sent,
+            report.retried,
+            report.failed,
+            report.blocked,
+        )

@@ -1,0 +1,103 @@
+"""Render outbox notifications as Telegram HTML in the recipient's language.
+
+The outbox stores data, not text, so each message is written in the language the recipient has
+when it is sent. Every value an admin typed is escaped.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from html import escape
+from typing import Any
+
+from bot.i18n import Translator
+
+HANDOVER = "handover"
+HANDOVER_DAY = "handover_day"
+STALE_REMINDER = "stale_reminder"
+
+
+def _scope_label(scope: dict[str, Any], tr: Translator) -> str:
+    if scope.get("school_name"):
+        return tr._("{school} (stadsdelsområde {area})").format(
+            school=escape(scope["school_name"]), area=escape(scope["area_name"])
+        )
+    return tr._("stadsdelsområde {area}").format(area=escape(scope["area_name"]))
+
+
+def _person_lines(person: dict[str, Any], tr: Translator) -> list[str]:
+    lines = [f"<b>{escape(person['name'])}</b>"]
+    if person.get("title"):
+        lines.append(escape(person["title"]))
+    if person.get("phone"):
+        lines.append(tr._("Telefon: {phone}").format(phone=escape(person["phone"])))
+    if person.get("email"):
+        lines.append(tr._("E-post: {email}").format(email=escape(person["email"])))
+    if person.get("hours"):
+        lines.append(tr._("Tider: {hours}").format(hours=escape(person["hours"])))
+    return lines
+
+
+def render_handover(payload: dict[str, Any], tr: Translator) -> str:
+    scope = _scope_label(payload["scope"], tr)
+    new = payload["new"]
+    when = tr.date(date.fromisoformat(payload["effective_on"]))
+    title = tr._("🔔 <b>Ny kontaktperson i socialtjänsten för {scope}</b>").format(scope=scope)
+    if payload.get("old_name"):
+        change = tr._("{new} ersätter {old} från och med {date}.").format(
+            new=escape(new["name"]), old=escape(payload["old_name"]), date=when
+        )
+    else:
+        change = tr._("{new} är kontaktperson från och med {date}.").format(
+            new=escape(new["name"]), date=when
+        )
+    blocks = [[title, change], _person_lines(new, tr)]
+    if payload.get("note"):
+        blocks.append([tr._("Notering: {note}").format(note=escape(payload["note"]))])
+    blocks.append(
+        [tr._("Du får det här för att du följer {scope}. /sluta_folja").format(scope=scope)]
+    )
+    return "\n\n".join("\n".join(block) for block in blocks)
+
+
+def render_handover_day(payload: dict[str, Any], tr: Translator) -> str:
+    scope = _scope_label(payload["scope"], tr)
+    new = escape(payload["new_name"])
+    if payload.get("old_name"):
+        text = tr._("📅 Från och med idag är {new} kontaktperson för {scope} i stället för {old}.")
+        text = text.format(new=new, scope=scope, old=escape(payload["old_name"]))
+    else:
+        text = tr._("📅 Från och med idag är {new} kontaktperson för {scope}.")
+        text = text.format(new=new, scope=scope)
+    return text + "\n\n" + tr._("Skriv skolans namn för att se alla kontaktuppgifter.")
+
+
+def render_stale_reminder(payload: dict[str, Any], tr: Translator) -> str:
+    lines = [
+        tr._("⏰ <b>Uppgifter som inte har bekräftats på {days} dagar</b>").format(
+            days=payload["days"]
+        )
+    ]
+    for entry in payload["entries"]:
+        lines.append(
+            tr._("• {scope}: {name} (bekräftad {date})").format(
+                scope=escape(entry["scope_name"]),
+                name=escape(entry["name"]),
+                date=tr.date(date.fromisoformat(entry["confirmed_on"])),
+            )
+        )
+    lines.append("")
+    lines.append(tr._("Stämmer de fortfarande? Bekräfta dem med /bekrafta."))
+    return "\n".join(lines)
+
+
+RENDERERS = {
+    HANDOVER: render_handover,
+    HANDOVER_DAY: render_handover_day,
+    STALE_REMINDER: render_stale_reminder,
+}
+
+
+def render_notification(kind: str, payload: dict[str, Any], tr: Translator) -> str:
+    """The message text for one notification; KeyError for an unknown kind or payload."""
+    return RENDERERS[kind](payload, tr)

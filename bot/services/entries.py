@@ -1,0 +1,222 @@
+"""Directory entries an admin looks after: confirm "still correct", history, stale reminders."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from sqlalchemy import or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.clock import as_utc, utcnow
+from bot.models import (
+    Absence,
+    Area,
+    Contact,
+    ContactAssignment,
+    ContactRole,
+    Handover,
+    School,
+)
+from bot.notices import STALE_REMINDER
+from bot.services import audit, outbox
+from bot.services.authz import Actor, Permissions, require_admin, require_area
+from bot.services.errors import UnknownTarget
+from bot.services.grants import admins_of_areas
+from bot.services.outbox import DeliveryCounts, counts_for_handover
+from bot.services.scopes import Scope, assignment_in_scope
+
+ROLES = (ContactRole.COOPERATION, ContactRole.INTAKE)
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One open assignment in an area or at one of its schools."""
+
+    assignment_id: int
+    role: str
+    area_id: str
+    scope_name: str
+    name: str
+    confirmed_on: date
+    is_stale: bool
+
+
+async def entries_in_areas(
+    session: AsyncSession, area_ids: frozenset[str] | None, today: date, stale_after: timedelta
+) -> list[Entry]:
+    """The entries in force today (area and school scopes), stale ones first."""
+    query = (
+        select(ContactAssignment, Contact, Area, School)
+        .join(Contact, Contact.id == ContactAssignment.contact_id)
+        .outerjoin(School, School.id == ContactAssignment.school_id)
+        .join(Area, or_(Area.id == ContactAssignment.area_id, Area.id == School.area_id))
+        .where(
+            ContactAssignment.role.in_([role.value for role in ROLES]),
+            ContactAssignment.valid_from <= today,
+            or_(ContactAssignment.valid_to.is_(None), ContactAssignment.valid_to > today),
+        )
+    )
+    if area_ids is not None:
+        query = query.where(Area.id.in_(area_ids))
+    entries = []
+    for assignment, contact, area, school in (await session.execute(query)).tuples():
+        confirmed_on = as_utc(assignment.confirmed_at).date()
+        entries.append(
+            Entry(
+                assignment.id,
+                assignment.role,
+                area.id,
+                school.name if school is not None else area.name,
+                contact.name,
+                confirmed_on,
+                today - confirmed_on > stale_after,
+            )
+        )
+    return sorted(entries, key=lambda e: (not e.is_stale, e.scope_name, e.role))
+
+
+async def my_entries(
+    session: AsyncSession, actor: Actor, today: date, stale_after: timedelta
+) -> tuple[Permissions, list[Entry]]:
+    granted = await require_admin(session, actor, "confirm")
+    return granted, await entries_in_areas(session, granted.area_filter, today, stale_after)
+
+
+async def confirm_entry(
+    session: AsyncSession, actor: Actor, assignment_id: int, today: date
+) -> Entry:
+    """Stamp an entry in force today as confirmed now ("still correct"); audit it."""
+    assignment = await session.get(ContactAssignment, assignment_id)
+    area_id = None
+    if assignment is not None and assignment.school_id is not None:
+        school = await session.get(School, assignment.school_id)
+        area_id = school.area_id if school else None
+    elif assignment is not None:
+        area_id = assignment.area_id
+    in_force = (
+        assignment is not None
+        and assignment.valid_from <= today
+        and (assignment.valid_to is None or assignment.valid_to > today)
+    )
+    if assignment is None or area_id is None or not in_force:
+        await require_admin(session, actor, "confirm")
+        raise UnknownTarget(str(assignment_id))
+    await require_area(session, actor, area_id, "confirm", f"assignment:{assignment_id}")
+    before = as_utc(assignment.confirmed_at).isoformat()
+    assignment.confirmed_at = utcnow()
+    await session.flush()
+    await audit.record(
+        session,
+        actor.label,
+        "assignment.confirm",
+        f"assignment:{assignment_id}",
+        before={"confirmed_at": before},
+        after={"confirmed_at": as_utc(assignment.confirmed_at).isoformat()},
+    )
+    contact = await session.get(Contact, assignment.contact_id)
+    area = await session.get(Area, area_id)
+    school = await session.get(School, assignment.school_id) if assignment.school_id else None
+    return Entry(
+        assignment.id,
+        assignment.role,
+        area_id,
+        school.name if school else (area.name if area else area_id),
+        contact.name if contact else "",
+        today,
+        False,
+    )
+
+
+@dataclass(frozen=True)
+class HistoryLine:
+    name: str
+    valid_from: date
+    valid_to: date | None
+    absences: tuple[tuple[date, date, str], ...]
+    handover_id: int | None
+    note: str | None
+    deliveries: DeliveryCounts | None
+
+
+async def history(
+    session: AsyncSession, scope: Scope, *, with_deliveries: bool
+) -> list[HistoryLine]:
+    """Every cooperation contact the scope has had, newest first, with absences and handovers."""
+    rows = await session.execute(
+        select(ContactAssignment, Contact)
+        .join(Contact, Contact.id == ContactAssignment.contact_id)
+        .where(*assignment_in_scope(scope, ContactRole.COOPERATION))
+        .order_by(ContactAssignment.valid_from.desc(), ContactAssignment.id.desc())
+    )
+    lines = []
+    for assignment, contact in rows.tuples():
+        absences = await session.execute(
+            select(Absence, Contact)
+            .join(Contact, Contact.id == Absence.deputy_id)
+            .where(Absence.assignment_id == assignment.id)
+            .order_by(Absence.starts_on)
+        )
+        handover = await session.scalar(
+            select(Handover).where(Handover.new_assignment_id == assignment.id)
+        )
+        counts = None
+        if handover is not None and with_deliveries:
+            counts = await counts_for_handover(session, handover.id)
+        lines.append(
+            HistoryLine(
+                contact.name,
+                assignment.valid_from,
+                assignment.valid_to,
+                tuple((a.starts_on, a.back_on, d.name) for a, d in absences.tuples()),
+                handover.id if handover else None,
+                handover.note if handover else None,
+                counts,
+            )
+        )
+    return lines
+
+
+async def enqueue_stale_reminders(
+    session: AsyncSession, today: date, stale_after: timedelta
+) -> int:
+    """Tell each area admin which of their entries are stale; once per admin and ISO week."""
+    admins = await admins_of_areas(session)
+    if not admins:
+        return 0
+    entries = await entries_in_areas(session, frozenset(admins), today, stale_after)
+    per_admin: dict[int, list[Entry]] = {}
+    for entry in entries:
+        if entry.is_stale:
+            for admin in admins.get(entry.area_id, []):
+                per_admin.setdefault(admin, []).append(entry)
+    year, week, _ = today.isocalendar()
+    queued = 0
+    now = utcnow()
+    for admin, stale in per_admin.items():
+        queued += await outbox.enqueue(
+            session,
+            kind=STALE_REMINDER,
+            payload={
+                "entries": [
+                    {
+                        "scope_name": e.scope_name,
+                        "role": e.role,
+                        "name": e.name,
+                        "confirmed_on": e.confirmed_on.isoformat(),
+                    }
+                    for e in stale
+                ],
+                "days": stale_after.days,
+            },
+            recipients=[admin],
+            dedupe_prefix=f"{STALE_REMINDER}:{year}-W{week:02d}",
+            now=now,
+            area_id=stale[0].area_id if len({e.area_id for e in stale}) == 1 else None,
+        )
+    return queued
+
+
+def stale_entries(entries: Sequence[Entry]) -> list[Entry]:
+    return [entry for entry in entries if entry.is_stale]

@@ -1,0 +1,356 @@
+"""Handovers: a new contact person for a school or an area from a given day, and who is told.
+
+`record_handover` does it all in the caller's one transaction: it closes the scope's current
+assignment, opens the new one, writes the `Handover` row, one outbox notification per follower
+and the audit entry. Commit makes them all visible at once; a rollback leaves no trace.
+
+Two admins confirming a handover on the same scope at once: exactly one wins. The wizard
+remembers which assignment it showed (`expected_assignment_id`); the service compares it with
+the current one (compare-and-set), and the database settles the race the comparison cannot
+see: closing the old assignment bumps its `version` (a SQLAlchemy version counter, so the
+loser's UPDATE matches no row) and `Handover.replaces_key` is unique per (scope, replaced
+assignment or "none"). Either way the loser gets `ContactChangedMeanwhile`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.exc import StaleDataError
+
+from bot.clock import utcnow
+from bot.models import NOTE_MAX, Contact, ContactAssignment, ContactRole, Handover
+from bot.notices import HANDOVER, HANDOVER_DAY
+from bot.services import audit, outbox
+from bot.services.authz import Actor, require_admin, require_area
+from bot.services.contacts import ContactDirectory, ContactView
+from bot.services.directory_admin import bump_revision
+from bot.services.errors import (
+    ContactChangedMeanwhile,
+    InvalidDate,
+    InvalidDateReason,
+    UnknownTarget,
+)
+from bot.services.fields import (
+    NAME_MAX_LENGTH,
+    FieldError,
+    clean_text,
+    normalise_email,
+    normalise_phone,
+)
+from bot.services.follows import followers_of_change
+from bot.services.privacy import contains_personal_number
+from bot.services.scopes import Scope, open_assignment, resolve_scope
+from bot.services.usage import count_handover
+
+ROLE = ContactRole.COOPERATION  # the motion's named contact person for schools
+
+
+class PersonalNumberInText(FieldError):
+    """A free-text field holds a personnummer; it is refused, never stored."""
+
+
+def check_free_text(raw: str, *, max_length: int, required: bool = False) -> str:
+    text = clean_text(raw, max_length=max_length, required=required)
+    if contains_personal_number(text):
+        raise PersonalNumberInText("innehåller ett personnummer")
+    return text
+
+
+def check_optional(raw: str | None) -> str | None:
+    """A short optional field (title, hours): empty means none."""
+    return check_free_text(raw, max_length=NAME_MAX_LENGTH) or None if raw else None
+
+
+def check_note(raw: str | None) -> str | None:
+    if raw is None:
+        return None
+    return check_free_text(raw, max_length=NOTE_MAX) or None
+
+
+@dataclass(frozen=True)
+class Person:
+    """A contact person's work details as the admin typed them (validated by `checked`)."""
+
+    name: str
+    phone: str
+    title: str | None = None
+    email: str | None = None
+    hours: str | None = None
+
+    def checked(self) -> Person:
+        """The same person with every field validated and normalised; raises `FieldError`."""
+        return Person(
+            name=check_free_text(self.name, max_length=NAME_MAX_LENGTH, required=True),
+            phone=normalise_phone(self.phone),
+            title=check_optional(self.title),
+            email=normalise_email(self.email) if self.email else None,
+            hours=check_optional(self.hours),
+        )
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "title": self.title,
+            "phone": self.phone,
+            "email": self.email,
+            "hours": self.hours,
+        }
+
+    def new_contact(self) -> Contact:
+        return Contact(
+            name=self.name, title=self.title, phone=self.phone, email=self.email, hours=self.hours
+        )
+
+
+@dataclass(frozen=True)
+class ScopeSnapshot:
+    """What the admin sees before changing a scope: who is the contact, and since when."""
+
+    scope: Scope
+    current: ContactView | None
+    # The scope's own open assignment (None: a school that inherits its area's contact).
+    open_assignment_id: int | None
+    open_from: date | None
+
+
+@dataclass(frozen=True)
+class HandoverRequest:
+    scope_key: str
+    expected_assignment_id: int | None
+    person: Person
+    effective_on: date
+    note: str | None
+    idempotency_key: str
+
+
+@dataclass(frozen=True)
+class HandoverRecorded:
+    handover_id: int
+    scope: Scope
+    old_name: str | None
+    new_name: str
+    effective_on: date
+    recipients: int
+    duplicate: bool = False
+
+
+async def snapshot(
+    session: AsyncSession,
+    actor: Actor,
+    key: str,
+    today: date,
+    directory: ContactDirectory,
+    *,
+    action: str = "handover",
+) -> ScopeSnapshot:
+    """Check the admin may change this scope and show its current contact."""
+    scope = await resolve_scope(session, key)
+    if scope is None:
+        await require_admin(session, actor, action)
+        raise UnknownTarget(key)
+    await require_area(session, actor, scope.area_id, action, scope.key)
+    current = await _view(session, scope, today, directory)
+    own = await open_assignment(session, scope, ROLE)
+    return ScopeSnapshot(scope, current, own.id if own else None, own.valid_from if own else None)
+
+
+async def _view(
+    session: AsyncSession, scope: Scope, on: date, directory: ContactDirectory
+) -> ContactView | None:
+    if scope.school_id is not None:
+        card = await directory.card_for_school(session, scope.school_id, on)
+    else:
+        card = await directory.card_for_area(session, scope.area_id, on)
+    return card.cooperation if card else None
+
+
+def check_effective_date(effective_on: date, today: date, open_from: date | None) -> None:
+    if effective_on < today:
+        raise InvalidDate(InvalidDateReason.IN_THE_PAST)
+    if open_from is not None and effective_on <= open_from:
+        raise InvalidDate(InvalidDateReason.NOT_AFTER_CURRENT, open_from)
+
+
+async def record_handover(
+    session: AsyncSession,
+    actor: Actor,
+    request: HandoverRequest,
+    *,
+    today: date,
+    directory: ContactDirectory,
+) -> HandoverRecorded:
+    """Record the handover, queue one notice per follower, audit it; all or nothing."""
+    scope = await resolve_scope(session, request.scope_key)
+    if scope is None:
+        await require_admin(session, actor, "handover")
+        raise UnknownTarget(request.scope_key)
+    await require_area(session, actor, scope.area_id, "handover", scope.key)
+    existing = await session.scalar(
+        select(Handover).where(Handover.idempotency_key == request.idempotency_key)
+    )
+    if existing is not None:
+        return HandoverRecorded(
+            existing.id,
+            scope,
+            existing.old_name,
+            existing.new_name,
+            existing.effective_on,
+            0,
+            duplicate=True,
+        )
+    person = request.person.checked()
+    note = check_note(request.note)
+    current = await open_assignment(session, scope, ROLE)
+    if (current.id if current else None) != request.expected_assignment_id:
+        raise ContactChangedMeanwhile()
+    check_effective_date(request.effective_on, today, current.valid_from if current else None)
+    before = await _view(session, scope, request.effective_on, directory)
+    old_name = (before.deputy_for or before.name) if before else None
+    try:
+        handover = await _write(session, actor, scope, current, person, note, request, old_name)
+    except (StaleDataError, IntegrityError) as error:
+        raise ContactChangedMeanwhile() from error
+    now = utcnow()
+    handover.remind_on_day = request.effective_on > today
+    payload = {
+        "handover_id": handover.id,
+        "scope": scope.as_json(),
+        "old_name": old_name,
+        "new": person.as_json(),
+        "effective_on": request.effective_on.isoformat(),
+        "note": note,
+    }
+    recipients = await followers_of_change(session, scope, request.effective_on, ROLE)
+    queued = await outbox.enqueue(
+        session,
+        kind=HANDOVER,
+        payload=payload,
+        recipients=recipients,
+        dedupe_prefix=f"{HANDOVER}:{handover.id}",
+        now=now,
+        handover_id=handover.id,
+        area_id=scope.area_id,
+    )
+    await audit.record(
+        session,
+        actor.label,
+        "handover.record",
+        scope.key,
+        before={"assignment_id": current.id if current else None, "name": old_name},
+        after={
+            "assignment_id": handover.new_assignment_id,
+            "handover_id": handover.id,
+            "person": person.as_json(),
+            "effective_on": request.effective_on.isoformat(),
+            "note": note,
+            "notified": queued,
+        },
+    )
+    await bump_revision(session)
+    await count_handover(session, today, scope.area_id)  # the follow-up figures (issue 5)
+    return HandoverRecorded(
+        handover.id, scope, old_name, person.name, request.effective_on, queued
+    )
+
+
+async def _write(
+    session: AsyncSession,
+    actor: Actor,
+    scope: Scope,
+    current: ContactAssignment | None,
+    person: Person,
+    note: str | None,
+    request: HandoverRequest,
+    old_name: str | None,
+) -> Handover:
+    contact = person.new_contact()
+    session.add(contact)
+    if current is not None:
+        current.valid_to = request.effective_on
+    await session.flush()
+    assignment = ContactAssignment(
+        contact_id=contact.id,
+        role=ROLE.value,
+        scope="school" if scope.is_school else "area",
+        area_id=None if scope.is_school else scope.area_id,
+        school_id=scope.school_id,
+        valid_from=request.effective_on,
+        confirmed_at=utcnow(),
+    )
+    session.add(assignment)
+    await session.flush()
+    handover = Handover(
+        role=ROLE.value,
+        area_id=scope.area_id,
+        school_id=scope.school_id,
+        old_assignment_id=current.id if current else None,
+        new_assignment_id=assignment.id,
+        old_name=old_name,
+        new_name=person.name,
+        effective_on=request.effective_on,
+        note=note,
+        recorded_by=actor.label,
+        recorded_at=utcnow(),
+        replaces_key=f"{ROLE.value}:{scope.key}:{current.id if current else 'none'}",
+        idempotency_key=request.idempotency_key,
+    )
+    session.add(handover)
+    await session.flush()
+    return handover
+
+
+async def handover_by_key(session: AsyncSession, idempotency_key: str) -> Handover | None:
+    found: Handover | None = await session.scalar(
+        select(Handover).where(Handover.idempotency_key == idempotency_key)
+    )
+    return found
+
+
+async def enqueue_day_reminders(session: AsyncSession, today: date) -> int:
+    """On its day, remind the followers of a handover that was announced in advance.
+
+    Idempotent: the dedupe key is per handover and recipient, and the handover is stamped.
+    """
+    due = await session.scalars(
+        select(Handover).where(
+            Handover.remind_on_day.is_(True),
+            Handover.reminded_at.is_(None),
+            Handover.effective_on <= today,
+        )
+    )
+    queued = 0
+    now = utcnow()
+    for handover in due:
+        handover.reminded_at = now
+        if handover.effective_on < today:
+            continue  # the bot was down on the day; the announcement has been made
+        scope = await resolve_scope(
+            session,
+            f"s:{handover.school_id}" if handover.school_id else f"a:{handover.area_id}",
+        )
+        if scope is None:  # pragma: no cover - handovers cascade with their school
+            continue
+        recipients = await followers_of_change(session, scope, handover.effective_on, ROLE)
+        queued += await outbox.enqueue(
+            session,
+            kind=HANDOVER_DAY,
+            payload={
+                "handover_id": handover.id,
+                "scope": scope.as_json(),
+                "old_name": handover.old_name,
+                "new_name": handover.new_name,
+                "effective_on": handover.effective_on.isoformat(),
+            },
+            recipients=recipients,
+            dedupe_prefix=f"{HANDOVER_DAY}:{handover.id}",
+            now=now,
+            handover_id=handover.id,
+            area_id=scope.area_id,
+        )
+    return queued

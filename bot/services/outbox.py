@@ -1,0 +1,220 @@
+"""The outbox: notifications written in the transaction that causes them, delivered later.
+
+A change that tells people (a handover) inserts one row per recipient in its own transaction,
+each with a dedupe key that is unique in the table ("handover:<id>:<chat id>"), so nothing is
+lost when the bot crashes after commit and nothing is queued twice. `bot.delivery` claims due
+rows, sends them and marks each one sent, retried or failed.
+
+Claiming pushes `next_attempt_at` ahead by a lease instead of holding a lock: a worker that dies
+mid-batch leaves its rows pending, and they become due again when the lease runs out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.models import Notification, NotificationStatus, User
+
+ERROR_MAX = 300
+PENDING = NotificationStatus.PENDING.value
+
+
+@dataclass(frozen=True)
+class OutboxItem:
+    """A claimed notification, with what the sender needs to render it."""
+
+    id: int
+    chat_id: int
+    kind: str
+    payload: dict[str, Any]
+    attempts: int
+    language: str | None
+    # For the follow-up figures: which area the message is about (never who received it).
+    area_id: str | None = None
+
+
+async def enqueue(
+    session: AsyncSession,
+    *,
+    kind: str,
+    payload: dict[str, Any],
+    recipients: Iterable[int],
+    dedupe_prefix: str,
+    now: datetime,
+    due: datetime | None = None,
+    handover_id: int | None = None,
+    area_id: str | None = None,
+) -> int:
+    """Queue one notification per recipient (one bulk insert); returns how many were offered.
+
+    A recipient already queued under the same dedupe key is skipped by the database
+    (ON CONFLICT DO NOTHING), so enqueueing the same cause twice queues nothing new.
+    """
+    chat_ids = sorted(set(recipients))
+    if not chat_ids:
+        return 0
+    rows = [
+        {
+            "chat_id": chat_id,
+            "kind": kind,
+            "payload": payload,
+            "dedupe_key": f"{dedupe_prefix}:{chat_id}",
+            "status": PENDING,
+            "attempts": 0,
+            "next_attempt_at": due or now,
+            "handover_id": handover_id,
+            "area_id": area_id,
+            "created_at": now,
+        }
+        for chat_id in chat_ids
+    ]
+    await session.execute(_insert_ignoring_duplicates(session), rows)
+    return len(rows)
+
+
+def _insert_ignoring_duplicates(session: AsyncSession) -> Any:
+    # A Core insert on the table: executemany without the ORM's per-row bookkeeping, which
+    # would triple the time to queue 10,000 notices (bench/fanout.py).
+    table = Notification.metadata.tables[Notification.__tablename__]
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        return postgresql_insert(table).on_conflict_do_nothing(index_elements=["dedupe_key"])
+    if dialect == "sqlite":
+        return sqlite_insert(table).on_conflict_do_nothing(index_elements=["dedupe_key"])
+    return insert(table)  # pragma: no cover - other databases are not supported
+
+
+async def claim_due(
+    session: AsyncSession, now: datetime, *, limit: int, lease: timedelta
+) -> list[OutboxItem]:
+    """Take up to `limit` due notifications, oldest first, and lease them to the caller."""
+    rows = (
+        await session.scalars(
+            select(Notification)
+            .where(Notification.status == PENDING, Notification.next_attempt_at <= now)
+            .order_by(Notification.next_attempt_at, Notification.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+    ).all()
+    if not rows:
+        return []
+    for row in rows:
+        row.next_attempt_at = now + lease
+    chat_ids = {row.chat_id for row in rows}
+    users = await session.execute(select(User.id, User.language).where(User.id.in_(chat_ids)))
+    languages = {user_id: language for user_id, language in users.tuples()}
+    return [
+        OutboxItem(
+            row.id,
+            row.chat_id,
+            row.kind,
+            row.payload,
+            row.attempts,
+            languages.get(row.chat_id),
+            row.area_id,
+        )
+        for row in rows
+    ]
+
+
+async def mark_sent(session: AsyncSession, notification_id: int, now: datetime) -> None:
+    await session.execute(
+        update(Notification)
+        .where(Notification.id == notification_id, Notification.status == PENDING)
+        .values(
+            status=NotificationStatus.SENT.value,
+            sent_at=now,
+            attempts=Notification.attempts + 1,
+            last_error=None,
+        )
+    )
+
+
+async def mark_failed(session: AsyncSession, notification_id: int, error: str) -> None:
+    """Give up on one notification; the error stays visible to admins."""
+    await session.execute(
+        update(Notification)
+        .where(Notification.id == notification_id, Notification.status == PENDING)
+        .values(
+            status=NotificationStatus.FAILED.value,
+            attempts=Notification.attempts + 1,
+            last_error=error[:ERROR_MAX],
+        )
+    )
+
+
+async def retry_later(
+    session: AsyncSession, notification_id: int, at: datetime, error: str, *, count: bool = True
+) -> None:
+    """Try again at `at`; `count=False` for waits Telegram asked for (not a failed attempt)."""
+    values: dict[str, Any] = {"next_attempt_at": at, "last_error": error[:ERROR_MAX]}
+    if count:
+        values["attempts"] = Notification.attempts + 1
+    await session.execute(
+        update(Notification)
+        .where(Notification.id == notification_id, Notification.status == PENDING)
+        .values(**values)
+    )
+
+
+async def cancel_pending_for_chat(session: AsyncSession, chat_id: int, reason: str) -> int:
+    result = await session.execute(
+        update(Notification)
+        .where(Notification.chat_id == chat_id, Notification.status == PENDING)
+        .values(status=NotificationStatus.CANCELLED.value, last_error=reason[:ERROR_MAX])
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+@dataclass(frozen=True)
+class DeliveryCounts:
+    pending: int = 0
+    sent: int = 0
+    failed: int = 0
+    cancelled: int = 0
+
+
+async def counts_for_handover(session: AsyncSession, handover_id: int) -> DeliveryCounts:
+    rows = await session.execute(
+        select(Notification.status, func.count())
+        .where(Notification.handover_id == handover_id)
+        .group_by(Notification.status)
+    )
+    by_status = {status: int(count) for status, count in rows.tuples()}
+    return DeliveryCounts(
+        pending=by_status.get(PENDING, 0),
+        sent=by_status.get(NotificationStatus.SENT.value, 0),
+        failed=by_status.get(NotificationStatus.FAILED.value, 0),
+        cancelled=by_status.get(NotificationStatus.CANCELLED.value, 0),
+    )
+
+
+async def failed_in_areas(
+    session: AsyncSession, area_ids: frozenset[str] | None, *, limit: int = 20
+) -> Sequence[Notification]:
+    """The newest failed deliveries about these areas (None: all areas)."""
+    query = (
+        select(Notification)
+        .where(Notification.status == NotificationStatus.FAILED.value)
+        .order_by(Notification.id.desc())
+        .limit(limit)
+    )
+    if area_ids is not None:
+        query = query.where(Notification.area_id.in_(area_ids))
+    return (await session.scalars(query)).all()
+
+
+async def pending_count(session: AsyncSession, area_ids: frozenset[str] | None) -> int:
+    query = select(func.count()).where(Notification.status == PENDING)
+    if area_ids is not None:
+        query = query.where(Notification.area_id.in_(area_ids))
+    return int(await session.scalar(query) or 0)

@@ -1,0 +1,418 @@
+"""Admin commands: /bekrafta, /behorighet, /kod, /historik, /leveranser (English aliases too).
+
+Callback data: "bk:<assignment id>" (confirm an entry), "gr:rv:<grant id>" (revoke a role),
+"hi:a:<area>"/"hi:s:<school>" (history of a candidate). Every press is re-checked by the service
+against the database and the admin's own areas; a refusal is audited there.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from datetime import timedelta
+from html import escape
+from typing import Any
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
+
+from bot.clock import as_utc, utcnow
+from bot.i18n import Translator
+from bot.models import ContactRole, Grant
+from bot.services import authz, grants, invites, outbox
+from bot.services.entries import Entry, HistoryLine, confirm_entry, history, my_entries
+from bot.services.errors import InvalidInvite, InviteProblem, NotAuthorized, UnknownTarget
+from bot.services.lookup import Outcome
+from bot.services.scopes import Scope, resolve_scope, scope_candidates
+from handlers.admin_common import actor_of, refuse, stale_button
+from handlers.common import MAX_QUERY_LENGTH, Action, BotContext, reply, user_action
+
+CONFIRM = re.compile(r"^bk:(\d{1,12})$")
+REVOKE = re.compile(r"^gr:rv:(\d{1,12})$")
+HISTORY = re.compile(r"^hi:([as]:[a-z0-9-]{1,40})$")
+MAX_ENTRY_BUTTONS = 40
+DEFAULT_INVITE_DAYS = 7
+
+
+def _role_label(role: str, tr: Translator) -> str:
+    if role == ContactRole.INTAKE.value:
+        return tr._("mottagning")
+    return tr._("kontaktperson")
+
+
+def _entry_label(entry: Entry, tr: Translator) -> str:
+    mark = "⚠️ " if entry.is_stale else ""
+    return f"{mark}{entry.scope_name} – {_role_label(entry.role, tr)}: {entry.name}"[:60]
+
+
+async def confirm_command(update: Update, context: BotContext) -> None:
+    """/bekrafta: the admin's entries as buttons; a press confirms one as still correct."""
+    async with user_action(update, context) as action:
+        stale_after = timedelta(days=action.services.settings.stale_after_days)
+        try:
+            _, entries = await my_entries(
+                action.session, actor_of(update, context), action.today, stale_after
+            )
+        except NotAuthorized:
+            await refuse(update, action.tr)
+            return
+        if not entries:
+            await reply(update, action.tr._("Det finns inga uppgifter i dina områden."))
+            return
+        rows = [
+            [InlineKeyboardButton(label, callback_data=f"bk:{entry.assignment_id}")]
+            for entry in entries[:MAX_ENTRY_BUTTONS]
+            if (label := _entry_label(entry, action.tr))
+        ]
+        await reply(
+            update,
+            action.tr._(
+                "Tryck på en uppgift som fortfarande stämmer, så bekräftar jag den. "
+                "⚠️ = inte bekräftad på {days} dagar. Stämmer något inte? Använd /overlamning."
+            ).format(days=stale_after.days),
+            reply_markup=InlineKeyboardMarkup(rows),
+        )
+
+
+async def confirm_button(update: Update, context: BotContext) -> None:
+    query = update.callback_query
+    assert query is not None
+    found = CONFIRM.match(query.data or "")
+    async with user_action(update, context) as action:
+        try:
+            if found is None:
+                raise UnknownTarget(query.data or "")
+            entry = await confirm_entry(
+                action.session, actor_of(update, context), int(found.group(1)), action.today
+            )
+        except NotAuthorized:
+            await refuse(update, action.tr)
+            return
+        except UnknownTarget:
+            await stale_button(update, action.tr)
+            return
+        await query.answer()
+        await reply(
+            update,
+            action.tr._("Bekräftat: {scope} – {name}. Tack!").format(
+                scope=escape(entry.scope_name), name=escape(entry.name)
+            ),
+        )
+
+
+def _slug(text: str) -> str:
+    plain = unicodedata.normalize("NFKD", text.casefold())
+    plain = "".join(c for c in plain if not unicodedata.combining(c))
+    return re.sub(r"[^a-z0-9]+", "-", plain).strip("-")
+
+
+def area_id_for(action: Action, text: str) -> str | None:
+    """An area id from its id, name or an old district name, typed loosely."""
+    wanted = _slug(text)
+    for area in action.services.geography.areas:
+        if wanted in (area.id, _slug(area.name), *(_slug(a) for a in area.aliases)):
+            return area.id
+    return None
+
+
+def _access_help(tr: Translator) -> str:
+    return tr._(
+        "/behorighet ge &lt;telegram-id&gt; &lt;område&gt; – gör någon till administratör\n"
+        "/behorighet ta &lt;telegram-id&gt; &lt;område&gt; – ta bort behörigheten\n"
+        "/behorighet kod &lt;område&gt; [dagar] – skapa en engångskod att ge vidare"
+    )
+
+
+async def access_command(update: Update, context: BotContext) -> None:
+    """/behorighet: city admins list, grant and revoke area-admin roles, or create a code."""
+    assert update.effective_user is not None
+    args = [a for a in (context.args or []) if a.strip()]
+    async with user_action(update, context) as action:
+        actor = actor_of(update, context)
+        tr = action.tr
+        try:
+            if not args:
+                await _list_grants(update, action, actor)
+                return
+            verb, rest = args[0].lower(), args[1:]
+            if verb in ("ge", "grant", "ta", "revoke") and len(rest) >= 2 and rest[0].isdigit():
+                await _change_grant(update, action, actor, verb, int(rest[0]), rest[1:])
+            elif verb in ("kod", "code") and rest:
+                await _create_code(update, action, actor, rest)
+            else:
+                await authz.require_city_admin(action.session, actor, "grant.help", "-")
+                await reply(update, _access_help(tr))
+        except NotAuthorized:
+            await reply(
+                update,
+                tr._(
+                    "Behörigheter delas ut av stadens administratörer. Ditt Telegram-id är "
+                    "<code>{id}</code> – ge det till den som ska ge dig behörighet, eller skriv "
+                    "/kod och koden du har fått."
+                ).format(id=update.effective_user.id),
+            )
+
+
+async def _list_grants(update: Update, action: Action, actor: authz.Actor) -> None:
+    tr = action.tr
+    active = await grants.active_grants(action.session, actor)
+    lines = [tr._("<b>Administratörer per område</b>")]
+    rows = []
+    for grant in active:
+        area = action.services.geography.area(grant.area_id).name
+        lines.append(f"• {grant.user_id} – {escape(area)}")
+        label = tr._("Ta bort {user} ({area})").format(user=grant.user_id, area=area)
+        rows.append([InlineKeyboardButton(label[:60], callback_data=f"gr:rv:{grant.id}")])
+    if not active:
+        lines.append(tr._("Inga ännu."))
+    lines += ["", _access_help(tr)]
+    await reply(update, "\n".join(lines), reply_markup=InlineKeyboardMarkup(rows))
+
+
+async def _change_grant(
+    update: Update, action: Action, actor: authz.Actor, verb: str, user_id: int, area: list[str]
+) -> None:
+    tr = action.tr
+    area_id = area_id_for(action, " ".join(area))
+    if area_id is None:
+        await authz.require_city_admin(action.session, actor, "grant.change", "-")
+        await reply(update, tr._("Det området känner jag inte till. Skriv till exempel Bromma."))
+        return
+    area_name = escape(action.services.geography.area(area_id).name)
+    if verb in ("ge", "grant"):
+        _, is_new = await grants.grant_area_admin(action.session, actor, user_id, area_id)
+        text = (
+            tr._("{user} är nu administratör för {area}.")
+            if is_new
+            else tr._("{user} är redan administratör för {area}.")
+        )
+        await reply(update, text.format(user=user_id, area=area_name))
+        return
+    try:
+        await grants.revoke_area_admin(action.session, actor, user_id, area_id)
+    except UnknownTarget:
+        await reply(
+            update,
+            tr._("{user} är inte administratör för {area}.").format(user=user_id, area=area_name),
+        )
+        return
+    await reply(
+        update,
+        tr._("{user} är inte längre administratör för {area}.").format(
+            user=user_id, area=area_name
+        ),
+    )
+
+
+async def _create_code(
+    update: Update, action: Action, actor: authz.Actor, rest: list[str]
+) -> None:
+    tr = action.tr
+    days = DEFAULT_INVITE_DAYS
+    if len(rest) > 1 and rest[-1].isdigit():
+        days, rest = int(rest[-1]), rest[:-1]
+    area_id = area_id_for(action, " ".join(rest))
+    if area_id is None or not 1 <= days <= invites.MAX_DAYS:
+        await authz.require_city_admin(action.session, actor, "invite.create", "-")
+        await reply(
+            update,
+            tr._("Skriv till exempel: /behorighet kod Kungsholmen 7 (högst {max} dagar).").format(
+                max=invites.MAX_DAYS
+            ),
+        )
+        return
+    created = await invites.create_invite(action.session, actor, area_id, days, utcnow())
+    await reply(
+        update,
+        tr._(
+            "Engångskod för administratör i {area}: <code>{code}</code>\n"
+            "Gäller till {date}. Den som fått koden skriver /kod {code} till mig."
+        ).format(
+            area=escape(action.services.geography.area(area_id).name),
+            code=created.code,
+            date=tr.date(created.expires_at.date()),
+        ),
+    )
+
+
+async def revoke_button(update: Update, context: BotContext) -> None:
+    query = update.callback_query
+    assert query is not None
+    found = REVOKE.match(query.data or "")
+    async with user_action(update, context) as action:
+        grant = await action.session.get(Grant, int(found.group(1))) if found else None
+        if grant is None or grant.revoked_at is not None:
+            await stale_button(update, action.tr)
+            return
+        try:
+            await grants.revoke_area_admin(
+                action.session, actor_of(update, context), grant.user_id, grant.area_id
+            )
+        except NotAuthorized:
+            await refuse(update, action.tr)
+            return
+        await query.answer()
+        await reply(
+            update,
+            action.tr._("{user} är inte längre administratör för {area}.").format(
+                user=grant.user_id,
+                area=escape(action.services.geography.area(grant.area_id).name),
+            ),
+        )
+
+
+async def redeem_command(update: Update, context: BotContext) -> None:
+    """/kod <code>: an invite code makes the sender an area admin."""
+    assert update.effective_user is not None
+    code = "".join(context.args or [])
+    async with user_action(update, context) as action:
+        tr = action.tr
+        if not code:
+            await reply(update, tr._("Skriv /kod följt av koden du har fått."))
+            return
+        try:
+            grant = await invites.redeem_invite(
+                action.session, update.effective_user.id, code[:40], utcnow()
+            )
+        except InvalidInvite as error:
+            problems = {
+                InviteProblem.UNKNOWN: tr._("Den koden känner jag inte till. Kontrollera den."),
+                InviteProblem.USED: tr._("Den koden har redan använts. Be om en ny."),
+                InviteProblem.EXPIRED: tr._("Den koden har gått ut. Be om en ny."),
+            }
+            await reply(update, problems[error.problem])
+            return
+        await reply(
+            update,
+            tr._(
+                "Välkommen! Du är nu administratör för {area}.\n"
+                "/overlamning – ny kontaktperson\n/franvaro – frånvaro med ersättare\n"
+                "/bekrafta – bekräfta att uppgifterna stämmer\n/historik – tidigare kontakter\n"
+                "/leveranser – meddelanden som inte gått fram"
+            ).format(area=escape(action.services.geography.area(grant.area_id).name)),
+        )
+
+
+async def history_command(update: Update, context: BotContext) -> None:
+    """/historik <skola|område>: every contact person there, with absences and handovers."""
+    query = " ".join(context.args or [])
+    async with user_action(update, context) as action:
+        tr = action.tr
+        if not query.strip() or len(query) > MAX_QUERY_LENGTH:
+            await reply(update, tr._("Skriv till exempel: /historik Kungsholmen"))
+            return
+        answer = await action.services.index.answer(action.session, query, action.today)
+        candidates = scope_candidates(answer.result.matches)
+        if answer.result.outcome is Outcome.CONFIDENT and candidates:
+            scope = await resolve_scope(action.session, candidates[0].key)
+            if scope is not None:
+                await _show_history(update, context, action, scope)
+                return
+        if candidates:
+            rows = [
+                [InlineKeyboardButton(c.name, callback_data=f"hi:{c.key}")] for c in candidates[:5]
+            ]
+            await reply(update, tr._("Vilken menar du?"), reply_markup=InlineKeyboardMarkup(rows))
+            return
+        await reply(update, tr._("Jag hittade ingen skola eller inget område med det namnet."))
+
+
+async def history_button(update: Update, context: BotContext) -> None:
+    query = update.callback_query
+    assert query is not None
+    found = HISTORY.match(query.data or "")
+    async with user_action(update, context) as action:
+        scope = await resolve_scope(action.session, found.group(1)) if found else None
+        if scope is None:
+            await stale_button(update, action.tr)
+            return
+        await query.answer()
+        await _show_history(update, context, action, scope)
+
+
+async def _show_history(update: Update, context: BotContext, action: Action, scope: Scope) -> None:
+    tr = action.tr
+    granted = await authz.permissions(action.session, actor_of(update, context))
+    with_deliveries = granted.covers(scope.area_id)
+    lines = [tr._("<b>Kontaktpersoner för {scope}</b>").format(scope=escape(scope.name))]
+    own = await history(action.session, scope, with_deliveries=with_deliveries)
+    if scope.is_school and not own:
+        lines.append(tr._("Skolan har ingen egen kontaktperson; områdets gäller:"))
+        area = Scope(scope.area_id, scope.area_name)
+        own = await history(action.session, area, with_deliveries=with_deliveries)
+    if not own:
+        lines.append(tr._("Ingen kontaktperson har registrerats."))
+    for line in own:
+        lines += _history_lines(line, tr)
+    await reply(update, "\n".join(lines))
+
+
+def _history_lines(line: HistoryLine, tr: Translator) -> list[str]:
+    start = tr.date(line.valid_from)
+    if line.valid_to is None:
+        period = tr._("från {start}").format(start=start)
+    else:
+        period = tr._("{start} – {end}").format(start=start, end=tr.date(line.valid_to))
+    lines = [f"• {period}: <b>{escape(line.name)}</b>"]
+    for starts, back, deputy in line.absences:
+        lines.append(
+            "   "
+            + tr._("borta {start} – tillbaka {back}, ersättare {deputy}").format(
+                start=tr.date(starts), back=tr.date(back), deputy=escape(deputy)
+            )
+        )
+    if line.note:
+        lines.append("   " + tr._("Notering: {note}").format(note=escape(line.note)))
+    if line.deliveries is not None:
+        counts = line.deliveries
+        lines.append(
+            "   "
+            + tr._(
+                "Meddelanden: {sent} skickade, {pending} väntar, {failed} misslyckades."
+            ).format(sent=counts.sent, pending=counts.pending, failed=counts.failed)
+        )
+    return lines
+
+
+async def deliveries_command(update: Update, context: BotContext) -> None:
+    """/leveranser: notifications about the admin's areas that could not be delivered."""
+    async with user_action(update, context) as action:
+        tr = action.tr
+        try:
+            granted = await authz.require_admin(
+                action.session, actor_of(update, context), "deliveries"
+            )
+        except NotAuthorized:
+            await refuse(update, tr)
+            return
+        failed = await outbox.failed_in_areas(action.session, granted.area_filter)
+        pending = await outbox.pending_count(action.session, granted.area_filter)
+        lines = [
+            tr._("<b>Meddelanden</b>"),
+            tr._("Väntar på att skickas: {count}").format(count=pending),
+        ]
+        if not failed:
+            lines.append(tr._("Inga misslyckade leveranser."))
+        for item in failed:
+            lines.append(
+                tr._("• {date}, mottagare …{tail}: {error} ({attempts} försök)").format(
+                    date=tr.date(as_utc(item.created_at).date()),
+                    tail=str(item.chat_id)[-4:],
+                    error=escape(item.last_error or "?"),
+                    attempts=item.attempts,
+                )
+            )
+        await reply(update, "\n".join(lines))
+
+
+def build_handlers() -> list[BaseHandler[Update, BotContext, Any]]:
+    return [
+        CommandHandler(["bekrafta", "confirm"], confirm_command),
+        CallbackQueryHandler(confirm_button, pattern=r"^bk:"),
+        CommandHandler(["behorighet", "access"], access_command),
+        CallbackQueryHandler(revoke_button, pattern=r"^gr:"),
+        CommandHandler(["kod", "code"], redeem_command),
+        CommandHandler(["historik", "history"], history_command),
+        CallbackQueryHandler(history_button, pattern=r"^hi:"),
+        CommandHandler(["leveranser", "deliveries"], deliveries_command),
+    ]
