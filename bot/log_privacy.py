@@ -26,11 +26,17 @@ __all__ = ["QUIET_LOGGERS", "RedactingFilter", "install_log_privacy"]
 #   ("Calling Bot API endpoint `sendMessage` with parameters ..."), i.e. the text of every
 #   message sent and received. Its INFO records are lifecycle events (start, stop), which are
 #   useful and carry no payload, so it is capped at INFO even when the root logs DEBUG.
+# - aiosqlite logs every statement at DEBUG with its parameters ("executing ... (4242,)"), and
+#   sqlalchemy logs statements, parameters and result rows at INFO/DEBUG when its logger is
+#   raised: Telegram user ids, admins' notes, contact details. SQLAlchemy's own `echo` is a
+#   debugging tool for a developer's machine, not for a server with real users.
 QUIET_LOGGERS: Final[Mapping[str, int]] = MappingProxyType(
     {
         "httpx": logging.WARNING,
         "httpcore": logging.WARNING,
         "telegram": logging.INFO,
+        "aiosqlite": logging.WARNING,
+        "sqlalchemy": logging.WARNING,
     }
 )
 
