@@ -6,6 +6,7 @@ Production, the terminal chat and the tests all call it; only the `BaseRequest` 
 from __future__ import annotations
 
 import logging
+from datetime import time
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -22,10 +23,16 @@ from telegram.ext import (
 )
 from telegram.request import BaseRequest
 
+import handlers.privacy as privacy_rights
+import handlers.stats as stats
 from bot.config import Settings
+from bot.delivery import DELIVERY_INTERVAL_SECONDS, OutboxWorker, deliver_outbox
+from bot.housekeeping import purge_expired, remind_agreements
 from bot.i18n import N_, translator
+from bot.persistence import DerivedConversationPersistence
+from bot.reminders import HANDOVER_DAY_INTERVAL_SECONDS, remind_handover_day, remind_stale
 from bot.runtime import Services
-from handlers import contacts, privacy_guard, start
+from handlers import absence, admin, contacts, follows, guide, handover, privacy_guard, start
 from handlers.common import BotContext, BotData, on_error
 
 log = logging.getLogger(__name__)
@@ -63,8 +70,12 @@ class KontaktlotsenApplication(
 # Command menus per language. English users get the English aliases; both names always work.
 MENU = (
     ("kontakt", "contact", N_("Sök kontakt för en skola eller ett område")),
+    ("anmalan", "report", N_("Orosanmälan steg för steg")),
     ("omraden", "areas", N_("De 11 stadsdelsområdena")),
+    ("folj", "follow", N_("Få besked när kontaktpersonen byts")),
+    ("foljer", "following", N_("Det du följer")),
     ("sprak", "language", N_("Byt språk")),
+    ("mina_uppgifter", "my_data", N_("Vad jag sparar om dig")),
     ("hjalp", "help", N_("Hjälp")),
 )
 
@@ -115,12 +126,25 @@ def build_application(
         builder = builder.request(request).get_updates_request(request)
     if rate_limit:
         builder = builder.rate_limiter(AIORateLimiter())
+    # Conversation states come back after a restart, derived from each feature's own table.
+    builder = builder.persistence(
+        DerivedConversationPersistence(
+            services.database, {guide.CONVERSATION_NAME: guide.stored_conversations}
+        )
+    )
     application: KontaktlotsenApplication = builder.build()
     application.bot_data.services = services
 
     # Order matters: a feature's handlers before the free-text lookup, fallbacks last.
     handler_groups = [
         start.build_handlers(),  # /start, /hjalp, /sprak and its buttons
+        handover.build_handlers(),  # /overlamning wizard (its text steps before the lookup)
+        absence.build_handlers(),  # /franvaro wizard (its text steps before the lookup)
+        admin.build_handlers(),  # /bekrafta, /behorighet, /kod, /historik, /leveranser
+        follows.build_handlers(),  # /folj, /sluta_folja, /foljer and their buttons
+        guide.build_handlers(),  # /anmalan: the guide's contact steps take text before the lookup
+        privacy_rights.build_handlers(),  # /mina_uppgifter, /glom_mig and its confirm button
+        stats.build_handlers(),  # /statistik, /samverkansavtal
         contacts.build_handlers(),  # lookup, /kontakt, /omraden, "child lives elsewhere"
         start.build_fallback_handlers(),  # unknown commands, stale buttons, non-text messages
     ]
@@ -136,5 +160,37 @@ def build_application(
         interval=settings.directory_refresh_seconds,
         first=settings.directory_refresh_seconds,
         name="refresh_directory",
+    )
+    # The outbox: delivered every few seconds, and once at start-up (rows left by a crash).
+    # The start-up runs are due before the scheduler starts; they must not count as "missed".
+    worker = OutboxWorker(services.database, settings.default_language, timezone=settings.timezone)
+    at_start_up = {"misfire_grace_time": None}
+    for callback, interval, data in (
+        (deliver_outbox, DELIVERY_INTERVAL_SECONDS, worker),
+        (remind_handover_day, HANDOVER_DAY_INTERVAL_SECONDS, None),
+    ):
+        name = callback.__name__
+        application.job_queue.run_once(
+            callback, when=0, name=f"{name}_at_start_up", data=data, job_kwargs=at_start_up
+        )
+        application.job_queue.run_repeating(
+            callback, interval=interval, first=interval, name=name, data=data
+        )
+    application.job_queue.run_daily(  # Mondays (PTB counts days from 0 = Sunday)
+        remind_stale,
+        time=time(8, 0, tzinfo=ZoneInfo(settings.timezone)),
+        days=(1,),
+        name="remind_stale",
+    )
+    application.job_queue.run_daily(  # Mondays, like the stale-entry reminder
+        remind_agreements,
+        time=time(8, 30, tzinfo=ZoneInfo(settings.timezone)),
+        days=(1,),
+        name="remind_agreements",
+    )
+    application.job_queue.run_daily(  # at night: retention (docs/integritet.md)
+        purge_expired,
+        time=time(3, 30, tzinfo=ZoneInfo(settings.timezone)),
+        name="purge_expired",
     )
     return application

@@ -14,6 +14,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from bot import stats_cli
 from bot.config import Settings
 from bot.runtime import Services
 from bot.services.csv_formats import read_file
@@ -49,11 +50,23 @@ def _parser() -> argparse.ArgumentParser:
     exporter.add_argument("what", choices=["schools", "contacts"])
     exporter.add_argument("--excel", action="store_true", help="Windows-1252 med semikolon")
     exporter.add_argument("-o", "--output", type=Path, help="fil (annars standard ut)")
+    guide = commands.add_parser("guide", help="orosanmälan-guiden: kontrollera eller rita den")
+    what = guide.add_mutually_exclusive_group(required=True)
+    what.add_argument("--check", action="store_true", help="kontrollera guidens YAML-filer")
+    what.add_argument("--mermaid", action="store_true", help="skriv guiden som Mermaid-diagram")
+    guide.add_argument("--lang", choices=["sv", "en"], default="sv", help="diagrammets språk")
+    guide.add_argument("--dir", type=Path, help="en annan mapp med guide-filer (för --check)")
+    invite = commands.add_parser("invite", help="engångskod som gör någon till områdesadmin")
+    invite.add_argument("--area", required=True, help="stadsdelsområdets id, t.ex. kungsholmen")
+    invite.add_argument("--days", type=int, default=7, help="dagar koden gäller (1–30)")
+    stats_cli.add_parser(commands)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    if args.command == "guide":  # needs neither settings nor the database
+        return _guide(args)
     try:
         settings = Settings()
     except ValidationError as error:
@@ -72,6 +85,24 @@ def main(argv: Sequence[str] | None = None) -> int:
         for problem in error.problems:
             print(f"  {problem}", file=sys.stderr)
         return 1
+
+
+def _guide(args: argparse.Namespace) -> int:
+    from bot.services.guide_mermaid import to_mermaid
+    from knowledge.guide import GUIDE_DIR, load_guide, shipped_guide
+
+    try:
+        if args.mermaid:
+            sys.stdout.write(to_mermaid(shipped_guide(), args.lang))
+            return 0
+        guide = load_guide(args.dir or GUIDE_DIR)
+    except KnowledgeError as error:
+        print("Fel i guiden – rätta och kör igen:", file=sys.stderr)
+        for problem in error.problems:
+            print(f"  {problem}", file=sys.stderr)
+        return 1
+    print(f"Guiden är hel: {len(guide.nodes)} steg, {len(guide.topics)} punkter i checklistan.")
+    return 0
 
 
 def run_bot(settings: Settings) -> int:
@@ -108,6 +139,10 @@ async def _offline(command: str, args: argparse.Namespace, settings: Settings) -
             return await _import(services, args.files)
         if command == "export":
             return await _export(services, args.what, excel=args.excel, output=args.output)
+        if command == "invite":
+            return await invite_code(services, args.area, args.days)
+        if command == "stats":
+            return await stats_cli.run(services, args)
         raise AssertionError(command)
     finally:
         await services.stop()
@@ -175,6 +210,29 @@ async def _export(services: Services, what: str, *, excel: bool, output: Path | 
         sys.stdout.buffer.write(data)
     else:
         await asyncio.to_thread(output.write_bytes, data)
+    return 0
+
+
+async def invite_code(services: Services, area_id: str, days: int) -> int:
+    """Print a one-time code that makes its redeemer an area admin; only its hash is stored."""
+    from bot.clock import utcnow
+    from bot.services.authz import Actor
+    from bot.services.errors import UnknownTarget
+    from bot.services.invites import MAX_DAYS, create_invite
+
+    if area_id not in services.geography.area_ids or not 1 <= days <= MAX_DAYS:
+        known = ", ".join(sorted(services.geography.area_ids))
+        print(f"Okänt område eller antal dagar (1–{MAX_DAYS}). Områden: {known}", file=sys.stderr)
+        return 2
+    try:
+        async with services.database.transaction() as session:
+            created = await create_invite(session, Actor.cli(), area_id, days, utcnow())
+    except UnknownTarget:
+        print(f"Området {area_id} finns inte i databasen.", file=sys.stderr)
+        return 2
+    print(f"Kod: {created.code}")
+    print(f"Gäller till {created.expires_at:%Y-%m-%d %H:%M} UTC.")
+    print(f"Lös in den i boten med /kod {created.code}")
     return 0
 
 

@@ -28,6 +28,17 @@ class Settings(BaseSettings):
     office_hours_end: time = time(16, 30)
     directory_refresh_seconds: float = Field(default=60.0, gt=0)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    # Key for the pseudonyms that replace an erased user's id in the audit log (/glom_mig).
+    # Unset: the bot makes a random key once and keeps it in the database (docs/integritet.md).
+    pseudonym_key: SecretStr | None = None
+    # Delivered, failed and cancelled notifications are deleted this many days after they
+    # were written; 0 keeps them.
+    outbox_retention_days: int = Field(default=30, ge=0, le=3650)
+    # Audit entries older than this are deleted; 0 (the default) keeps them until the
+    # controller's gallringsbeslut says otherwise.
+    audit_retention_days: int = Field(default=0, ge=0, le=36500)
+    # A guide left unfinished this long is forgotten: its path says which answers were given.
+    guide_idle_hours: int = Field(default=24, ge=0, le=24 * 365)
 
     @field_validator("city_admin_ids", mode="before")
     @classmethod

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import StrEnum
+from typing import Any
 
 from sqlalchemy import (
     JSON,
@@ -63,6 +64,9 @@ class Area(Base):
     name: Mapped[str] = mapped_column(String(NAME_MAX))
     genitive_name: Mapped[str] = mapped_column(String(NAME_MAX))
     aliases: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # The day the local cooperation agreement (samverkansöverenskommelse) was last revised;
+    # the motion asks each district to revise it regularly. None: never recorded.
+    agreement_revised_on: Mapped[date | None] = mapped_column(Date)
 
     def __repr__(self) -> str:
         return f"Area({self.id!r})"
@@ -176,3 +180,261 @@ class DirectoryRevision(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     revision: Mapped[int] = mapped_column(Integer, default=0)
     changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+# --- Handovers, absences, roles, follows, the outbox and the audit log (issue 4) -------------
+
+NOTE_MAX = 500
+
+
+class NotificationStatus(StrEnum):
+    PENDING = "pending"
+    SENT = "sent"
+    # Gave up (blocked by the user, a permanent error, or too many attempts); error kept.
+    FAILED = "failed"
+    # No longer wanted (the recipient blocked the bot before it was sent).
+    CANCELLED = "cancelled"
+
+
+class GrantRole(StrEnum):
+    AREA_ADMIN = "area_admin"
+
+
+class Absence(Base):
+    """The contact of an assignment is away over [starts_on, back_on); a deputy covers."""
+
+    __tablename__ = "absences"
+    __table_args__ = (
+        CheckConstraint("back_on > starts_on", name="ck_absence_dates"),
+        Index("ix_absence_assignment", "assignment_id", "starts_on"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    assignment_id: Mapped[int] = mapped_column(
+        ForeignKey("contact_assignments.id", ondelete="CASCADE")
+    )
+    deputy_id: Mapped[int] = mapped_column(ForeignKey("contacts.id"))
+    starts_on: Mapped[date] = mapped_column(Date)
+    back_on: Mapped[date] = mapped_column(Date)
+    idempotency_key: Mapped[str] = mapped_column(String(80), unique=True)
+    recorded_by: Mapped[str] = mapped_column(String(40))
+    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    def __repr__(self) -> str:
+        return f"Absence({self.id}, assignment {self.assignment_id}, {self.starts_on})"
+
+
+class Handover(Base):
+    """One contact replaced by another in a scope from a day on; the assignments keep history."""
+
+    __tablename__ = "handovers"
+    __table_args__ = (Index("ix_handover_scope", "area_id", "school_id", "effective_on"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    role: Mapped[str] = mapped_column(String(20))
+    area_id: Mapped[str] = mapped_column(ForeignKey("areas.id"))
+    school_id: Mapped[int | None] = mapped_column(ForeignKey("schools.id", ondelete="CASCADE"))
+    old_assignment_id: Mapped[int | None] = mapped_column(ForeignKey("contact_assignments.id"))
+    new_assignment_id: Mapped[int] = mapped_column(ForeignKey("contact_assignments.id"))
+    old_name: Mapped[str | None] = mapped_column(String(NAME_MAX))
+    new_name: Mapped[str] = mapped_column(String(NAME_MAX))
+    effective_on: Mapped[date] = mapped_column(Date)
+    note: Mapped[str | None] = mapped_column(String(NOTE_MAX))
+    recorded_by: Mapped[str] = mapped_column(String(40))
+    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # Compare-and-set: at most one handover replaces a given assignment (or "none") in a scope.
+    replaces_key: Mapped[str] = mapped_column(String(120), unique=True)
+    # The same confirm pressed twice (or one update delivered twice) records one handover.
+    idempotency_key: Mapped[str] = mapped_column(String(80), unique=True)
+    # Future-dated handovers are announced at once and reminded on the day.
+    remind_on_day: Mapped[bool] = mapped_column(default=False)
+    reminded_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    def __repr__(self) -> str:
+        return f"Handover({self.id}, {self.area_id}/{self.school_id}, {self.effective_on})"
+
+
+class Grant(Base):
+    """A role a user holds; revoking stamps `revoked_at` (history is kept)."""
+
+    __tablename__ = "grants"
+    __table_args__ = (Index("ix_grant_user", "user_id", "revoked_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(BigInteger)
+    role: Mapped[str] = mapped_column(String(20))
+    area_id: Mapped[str] = mapped_column(ForeignKey("areas.id"))
+    granted_by: Mapped[str] = mapped_column(String(40))
+    granted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    revoked_by: Mapped[str | None] = mapped_column(String(40))
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    def __repr__(self) -> str:
+        return f"Grant({self.id}, {self.user_id} {self.role} {self.area_id})"
+
+
+class Invite(Base):
+    """A one-time code that grants a role; only the code's SHA-256 is stored."""
+
+    __tablename__ = "invites"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    role: Mapped[str] = mapped_column(String(20))
+    area_id: Mapped[str] = mapped_column(ForeignKey("areas.id"))
+    created_by: Mapped[str] = mapped_column(String(40))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    used_by: Mapped[int | None] = mapped_column(BigInteger)
+    used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    def __repr__(self) -> str:
+        return f"Invite({self.id}, {self.area_id})"
+
+
+class Follow(Base):
+    """A user follows a school or an area; inactive while the user has blocked the bot."""
+
+    __tablename__ = "follows"
+    __table_args__ = (
+        UniqueConstraint("user_id", "target", name="uq_follow_user_target"),
+        CheckConstraint("(area_id IS NULL) <> (school_id IS NULL)", name="ck_follow_one_target"),
+        Index("ix_follow_area", "area_id", "active"),
+        Index("ix_follow_school", "school_id", "active"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    # "a:<area id>" or "s:<school id>", the same keys the buttons carry.
+    target: Mapped[str] = mapped_column(String(60))
+    area_id: Mapped[str | None] = mapped_column(ForeignKey("areas.id"))
+    school_id: Mapped[int | None] = mapped_column(ForeignKey("schools.id", ondelete="CASCADE"))
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    deactivated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    def __repr__(self) -> str:
+        return f"Follow({self.user_id} → {self.target}, active={self.active})"
+
+
+class Notification(Base):
+    """The outbox: written in the transaction that causes it, delivered by a JobQueue job."""
+
+    __tablename__ = "notifications"
+    __table_args__ = (Index("ix_notification_due", "status", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    chat_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    kind: Mapped[str] = mapped_column(String(30))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    # One message per cause and recipient, e.g. "handover:12:4242"; a retry never duplicates.
+    dedupe_key: Mapped[str] = mapped_column(String(120), unique=True)
+    status: Mapped[str] = mapped_column(String(10), default=NotificationStatus.PENDING.value)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    last_error: Mapped[str | None] = mapped_column(String(300))
+    handover_id: Mapped[int | None] = mapped_column(
+        ForeignKey("handovers.id", ondelete="CASCADE"), index=True
+    )
+    # The area the message is about, so its admins can see failed deliveries.
+    area_id: Mapped[str | None] = mapped_column(ForeignKey("areas.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    def __repr__(self) -> str:
+        return f"Notification({self.id}, {self.kind} → {self.chat_id}, {self.status})"
+
+
+class AuditEvent(Base):
+    """Who did what to which record, before and after; permission refusals too."""
+
+    __tablename__ = "audit_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # A Telegram user id, or "cli" for the command line.
+    actor: Mapped[str] = mapped_column(String(40))
+    action: Mapped[str] = mapped_column(String(40))
+    target: Mapped[str] = mapped_column(String(120))
+    before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+
+    def __repr__(self) -> str:
+        return f"AuditEvent({self.id}, {self.actor} {self.action} {self.target})"
+
+
+class GuideSession(Base):
+    """Where a user is in the concern-report guide (/anmalan), so it survives a restart.
+
+    Only the path of step ids the user pressed through and the id of the message that carries
+    the current step's buttons. Nothing typed about the child (the area, the school) is kept;
+    the row goes when the guide ends at its checklist or is cancelled.
+    """
+
+    __tablename__ = "guide_sessions"
+
+    user_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    # `bot.services.guide.dump_position`: {"v": 1, "path": ["acute", "role", ...]}
+    position: Mapped[dict[str, Any]] = mapped_column(JSON)
+    message_id: Mapped[int | None] = mapped_column(BigInteger)
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, onupdate=utcnow
+    )
+
+    def __repr__(self) -> str:
+        return f"GuideSession({self.user_id})"
+
+
+# --- Follow-up figures and installation keys (issue 5) -----------------------------------------
+
+
+class UsageEvent(StrEnum):
+    """What the follow-up model counts. Never who: no user, chat or query is ever stored."""
+
+    LOOKUP_ANSWERED = "lookup_answered"
+    LOOKUP_NO_MATCH = "lookup_no_match"
+    GUIDE_STARTED = "guide_started"
+    GUIDE_COMPLETED = "guide_completed"
+    HANDOVER_RECORDED = "handover_recorded"
+    NOTIFICATION_DELIVERED = "notification_delivered"
+    NOTIFICATION_FAILED = "notification_failed"
+    STALE_REMINDER_SENT = "stale_reminder_sent"
+    AGREEMENT_REMINDER_SENT = "agreement_reminder_sent"
+
+
+class UsageCount(Base):
+    """How many times an event happened on a day, per area and school operator.
+
+    `area_id` and `operator` are "" where they do not apply (not NULL): a unique key treats
+    NULLs as distinct, and the upsert in `bot.services.usage` needs the key to match.
+    """
+
+    __tablename__ = "usage_counts"
+    __table_args__ = (
+        UniqueConstraint("day", "area_id", "event", "operator", name="uq_usage_key"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    day: Mapped[date] = mapped_column(Date)
+    area_id: Mapped[str] = mapped_column(String(40), default="")
+    event: Mapped[str] = mapped_column(String(40))
+    # Operator.MUNICIPAL / Operator.INDEPENDENT for a school's card, "" otherwise.
+    operator: Mapped[str] = mapped_column(String(20), default="")
+    count: Mapped[int] = mapped_column(Integer, default=0)
+
+    def __repr__(self) -> str:
+        return f"UsageCount({self.day}, {self.area_id!r}, {self.event}, {self.operator!r})"
+
+
+class InstallationKey(Base):
+    """Secrets the installation makes for itself, e.g. the pseudonym key when none is set."""
+
+    __tablename__ = "installation_keys"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    value: Mapped[str] = mapped_column(String(128))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    def __repr__(self) -> str:
+        return f"InstallationKey({self.name!r})"

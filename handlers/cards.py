@@ -31,6 +31,12 @@ def example_banner(tr: Translator) -> str:
 
 def contact_lines(view: ContactView, tr: Translator) -> list[str]:
     lines = [f"<b>{escape(view.name)}</b>"]
+    if view.deputy_for and view.back_on:
+        lines.append(
+            tr._("Ersätter {name}, som är tillbaka {date}.").format(
+                name=escape(view.deputy_for), date=tr.date(view.back_on)
+            )
+        )
     if view.title:
         lines.append(escape(view.title))
     if view.phone:

@@ -24,6 +24,7 @@ from telegram.ext import (
 from telegram.warnings import PTBUserWarning
 
 from bot.i18n import Translator
+from bot.services import usage
 from bot.services.contacts import ContactCard
 from bot.services.directory_index import LookupAnswer
 from bot.services.lookup import EntryKind, IndexEntry, Match, Outcome
@@ -36,9 +37,15 @@ HOME_ASK = "home:ask"
 ASK_CHILD_HOME = 1
 
 
-def card_keyboard(tr: Translator) -> InlineKeyboardMarkup:
+def card_keyboard(card: ContactCard, tr: Translator) -> InlineKeyboardMarkup:
+    # Following is how a school hears of a new contact person (the motion's demand).
+    follow = f"fo:s:{card.school.id}" if card.school else f"fo:a:{card.area.id}"
+    label = tr._("Följ skolan") if card.school else tr._("Följ området")
     return InlineKeyboardMarkup(
-        [[InlineKeyboardButton(tr._("Barnet bor i ett annat område"), callback_data=HOME_ASK)]]
+        [
+            [InlineKeyboardButton(tr._("Barnet bor i ett annat område"), callback_data=HOME_ASK)],
+            [InlineKeyboardButton(label, callback_data=follow)],
+        ]
     )
 
 
@@ -81,7 +88,7 @@ async def send_card(
     text = render_card(
         card, action.tr, office_hours=action.services.is_office_hours(), place=place
     )
-    await reply(update, text, reply_markup=card_keyboard(action.tr))
+    await reply(update, text, reply_markup=card_keyboard(card, action.tr))
 
 
 def _no_match_text(answer: LookupAnswer, tr: Translator) -> str:
@@ -110,6 +117,7 @@ async def answer_lookup(update: Update, action: Action, query: str) -> None:
     elif outcome is Outcome.CONFIDENT and answer.card is not None:
         best = answer.result.matches[0].entry
         place = best.name if best.kind is EntryKind.NEIGHBOURHOOD else None
+        await usage.count_lookup(action.session, action.today, answer.card)
         await send_card(update, action, answer.card, place=place)
     elif outcome is Outcome.AMBIGUOUS:
         await reply(
@@ -118,6 +126,8 @@ async def answer_lookup(update: Update, action: Action, query: str) -> None:
             reply_markup=choices_keyboard(answer.result.matches, action, "pick"),
         )
     else:
+        if outcome is Outcome.NONE:
+            await usage.count_lookup(action.session, action.today, None)
         keyboard = choices_keyboard(answer.result.matches, action, "pick")
         await reply(update, _no_match_text(answer, action.tr), reply_markup=keyboard)
 
@@ -168,6 +178,7 @@ async def pick(update: Update, context: BotContext) -> None:
         if card is None:
             await stale_button(update, action)
             return
+        await usage.count_lookup(action.session, action.today, card)  # chosen from a list
         await query.answer()
         await send_card(update, action, card)
 

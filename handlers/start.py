@@ -8,6 +8,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot.i18n import LANGUAGES, Translator, translator
+from bot.services.follows import reactivate_for_user
 from bot.services.users import choose_language, remember
 from handlers.common import BotContext, reply, user_action
 
@@ -15,6 +16,7 @@ LANGUAGE_CALLBACK = "lang:"
 
 
 def help_text(tr: Translator) -> str:
+    privacy = tr._("🔒 /mina_uppgifter – vad jag sparar om dig · /glom_mig – radera det")
     return tr._(
         "Hej! Jag är <b>Kontaktlotsen</b> – för dig som arbetar i skolan i Stockholm och är "
         "orolig för ett barn.\n\n"
@@ -24,11 +26,13 @@ def help_text(tr: Translator) -> str:
         "• vart du vänder dig vid akut fara och efter kontorstid\n\n"
         "Jag sparar aldrig det du skriver. Skriv inga namn eller personnummer på barn här.\n\n"
         "/kontakt &lt;skola&gt; – sök kontakt\n"
+        "/anmalan – orosanmälan steg för steg\n"
+        "/folj &lt;skola&gt; – få besked när kontaktpersonen byts\n"
         "/omraden – de 11 stadsdelsområdena\n"
         "/sprak – byt språk (svenska/English)\n"
         "/hjalp – den här hjälpen\n\n"
         "🚨 Akut fara för ett barn: ring 112."
-    )
+    ) + ("\n\n" + privacy)
 
 
 async def start(update: Update, context: BotContext) -> None:
@@ -36,6 +40,8 @@ async def start(update: Update, context: BotContext) -> None:
     async with user_action(update, context) as action:
         if update.effective_user:
             await remember(action.session, update.effective_user.id)
+            # Back after blocking the bot: the follows paused on Telegram's 403 resume.
+            await reactivate_for_user(action.session, update.effective_user.id)
         await reply(update, help_text(action.tr))
 
 

@@ -78,7 +78,7 @@ class ChatDriver:
         data: str | None = None,
         message: SentMessage | None = None,
     ) -> list[ApiCall]:
-        """Press a button by its label (or raw callback data) on the latest message with buttons."""
+        """Press a button by label (or raw callback data) on the latest message with buttons."""
         message = message or self.last_with_buttons()
         if data is None:
             assert label is not None

@@ -6,14 +6,14 @@ the child is registered, which may not be the school's; the socialjour is city-w
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import as_utc
-from bot.models import Area, Contact, ContactAssignment, ContactRole, School
+from bot.models import Absence, Area, Contact, ContactAssignment, ContactRole, School
 
 
 @dataclass(frozen=True)
@@ -27,6 +27,11 @@ class ContactView:
     confirmed_on: date
     is_example: bool
     is_stale: bool
+    # While the contact is away (an `Absence`), the view shows the deputy: these say for whom,
+    # and the day the contact is back.
+    deputy_for: str | None = None
+    back_on: date | None = None
+    assignment_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -155,7 +160,7 @@ class ContactDirectory:
             return None
         assignment, contact = row
         confirmed_on = as_utc(assignment.confirmed_at).date()
-        return ContactView(
+        view = ContactView(
             name=contact.name,
             title=contact.title,
             phone=contact.phone,
@@ -165,4 +170,38 @@ class ContactDirectory:
             confirmed_on=confirmed_on,
             is_example=contact.is_example,
             is_stale=on - confirmed_on > self.stale_after,
+            assignment_id=assignment.id,
+        )
+        return await self._with_deputy(session, view, assignment.id, on)
+
+    async def _with_deputy(
+        self, session: AsyncSession, view: ContactView, assignment_id: int, on: date
+    ) -> ContactView:
+        """During an absence, the deputy's details, saying whom they cover and until when."""
+        found = (
+            await session.execute(
+                select(Absence, Contact)
+                .join(Contact, Contact.id == Absence.deputy_id)
+                .where(
+                    Absence.assignment_id == assignment_id,
+                    Absence.starts_on <= on,
+                    Absence.back_on > on,
+                )
+                .order_by(Absence.starts_on.desc(), Absence.id.desc())
+                .limit(1)
+            )
+        ).first()
+        if found is None:
+            return view
+        absence, deputy = found
+        return replace(
+            view,
+            name=deputy.name,
+            title=deputy.title,
+            phone=deputy.phone,
+            email=deputy.email,
+            hours=deputy.hours or view.hours,
+            url=deputy.url or view.url,
+            deputy_for=view.name,
+            back_on=absence.back_on,
         )
