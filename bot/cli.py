@@ -29,6 +29,8 @@ def configure_logging(level: str) -> None:
     from bot.log_privacy import install_log_privacy
 
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # APScheduler logs every run of every job at INFO: noise that hides what matters.
+    logging.getLogger("apscheduler").setLevel(max(logging.getLevelName(level), logging.WARNING))
     install_log_privacy()
 
 
@@ -122,6 +124,10 @@ def run_bot(settings: Settings) -> int:
 def _chat(settings: Settings) -> int:
     from bot.terminal_chat import run_chat
 
+    # The conversation shares the terminal with the log: only warnings and errors interrupt it,
+    # unless LOG_LEVEL=DEBUG asks for everything.
+    if settings.log_level != "DEBUG":
+        logging.getLogger().setLevel(logging.WARNING)
     asyncio.run(run_chat(settings))
     return 0
 
