@@ -10,265 +10,117 @@ Callback data: "fr:a:<area>"/"fr:s:<school>", "fr:d:0"/"fr:d:1" (start today/tom
 
 from __future__ import annotations
 
-import re
-import warnings
-from datetime import date, timedelta
+from datetime import date
+from functools import partial
 from html import escape
 from typing import Any
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.ext import (
-    BaseHandler,
-    CallbackQueryHandler,
-    CommandHandler,
-    ConversationHandler,
-    MessageHandler,
-    filters,
-)
-from telegram.warnings import PTBUserWarning
+from telegram import Update
+from telegram.ext import BaseHandler, CallbackQueryHandler, MessageHandler, filters
 
 from bot.services.absences import AbsenceRequest, check_period, record_absence
-from bot.services.authz import require_admin
 from bot.services.dates import parse_day
 from bot.services.errors import (
-    ContactChangedMeanwhile,
     InvalidDate,
     NotAuthorized,
     OverlappingAbsence,
     UnknownTarget,
 )
-from bot.services.fields import NAME_MAX_LENGTH, FieldError, normalise_email, normalise_phone
-from bot.services.handovers import Person, ScopeSnapshot, check_free_text
-from bot.services.scopes import area_scopes
-from handlers.admin_common import (
-    Pick,
-    actor_of,
-    button,
-    choose_scope,
-    date_problem,
-    field_problem,
-    new_token,
-    refuse,
-    scope_from_text,
-    scope_keyboard,
-    stale_button,
+from bot.services.fields import FieldError
+from bot.services.handovers import Person, ScopeSnapshot
+from handlers.admin_common import actor_of, new_token, refuse, stale_button
+from handlers.admin_wizard import (
+    CONTACT_DETAILS,
+    StepCallback,
+    TextStep,
+    TypedAnswers,
+    cancel_wizard,
+    confirm_keyboard,
+    day_keyboard,
+    end_wizard,
+    picked_day,
+    record_confirmed,
+    skip_keyboard,
+    summary_token,
+    wizard_conversation,
+    wizard_data,
 )
 from handlers.common import Action, BotContext, reply, user_action
+from handlers.scope_step import ScopeStep
 
 PREFIX = "fr"
 KEY = "absence"
 SCOPE, START, BACK, NAME, PHONE, EMAIL, CONFIRM = range(7)
-END = ConversationHandler.END
-SCOPE_DATA = re.compile(r"^fr:([as]:[a-z0-9-]{1,40})$")
-CONFIRM_DATA = re.compile(r"^fr:ok:([0-9a-f]{12})$")
+# The typed answers, in order: where each is kept, how a rejected one is explained, what follows.
+STEPS = {
+    START: TextStep("starts_on", "date", BACK),
+    BACK: TextStep("back_on", "date", NAME),
+    NAME: TextStep("name", "name", PHONE),
+    PHONE: TextStep("phone", "phone", EMAIL),
+    EMAIL: TextStep("email", "email", CONFIRM),
+}
+
+_wizard = partial(wizard_data, wizard_key=KEY)
+_end = partial(end_wizard, wizard_key=KEY)
 
 
-def _wizard(context: BotContext) -> dict[str, Any]:
-    assert context.user_data is not None
-    data: dict[str, Any] = context.user_data.setdefault(KEY, {})
-    return data
-
-
-def _end(context: BotContext) -> int:
-    if context.user_data is not None:
-        context.user_data.pop(KEY, None)
-    return END
-
-
-async def start_absence(update: Update, context: BotContext) -> int:
-    """Check the admin role; ask whose contact is away."""
-    async with user_action(update, context) as action:
-        actor = actor_of(update, context)
-        try:
-            granted = await require_admin(action.session, actor, "absence")
-        except NotAuthorized:
-            await refuse(update, action.tr)
-            return _end(context)
-        _end(context)
-        typed = " ".join(context.args or [])
-        if typed.strip():
-            chosen = await scope_from_text(update, action, actor, typed, granted, PREFIX)
-            return await _chosen(update, context, action, chosen)
-        scopes = await area_scopes(action.session, granted.area_filter)
-        await reply(
-            update,
-            action.tr._(
-                "Frånvaro: för vilken skola eller vilket område är kontaktpersonen borta? "
-                "Välj området, eller skriv skolans namn. /avbryt avbryter."
-            ),
-            reply_markup=scope_keyboard(scopes, PREFIX),
-        )
-    return SCOPE
-
-
-async def scope_text(update: Update, context: BotContext) -> int:
-    assert update.message is not None
-    async with user_action(update, context) as action:
-        actor = actor_of(update, context)
-        try:
-            granted = await require_admin(action.session, actor, "absence")
-        except NotAuthorized:
-            await refuse(update, action.tr)
-            return _end(context)
-        chosen = await scope_from_text(
-            update, action, actor, update.message.text or "", granted, PREFIX
-        )
-        return await _chosen(update, context, action, chosen)
-
-
-async def scope_button(update: Update, context: BotContext) -> int:
-    query = update.callback_query
-    assert query is not None
-    found = SCOPE_DATA.match(query.data or "")
-    async with user_action(update, context) as action:
-        if found is None:
-            await stale_button(update, action.tr)
-            return _end(context)
-        chosen = await choose_scope(
-            update, action, actor_of(update, context), found.group(1), "absence"
-        )
-        if isinstance(chosen, ScopeSnapshot):
-            await query.answer()
-        return await _chosen(update, context, action, chosen)
-
-
-async def _chosen(
-    update: Update, context: BotContext, action: Action, chosen: ScopeSnapshot | Pick
+async def _show_contact(
+    update: Update, context: BotContext, action: Action, chosen: ScopeSnapshot
 ) -> int:
-    if chosen is Pick.REFUSED:
-        return _end(context)
-    if chosen is Pick.WAITING:
-        return SCOPE
+    """Show whose contact is away; ask from which day."""
     tr = action.tr
     if chosen.current is None or chosen.current.assignment_id is None:
         await reply(update, tr._("Det finns ingen kontaktperson registrerad där just nu."))
         return _end(context)
-    wizard = _wizard(context)
-    wizard.clear()
     name = chosen.current.deputy_for or chosen.current.name
-    wizard.update(
-        scope_key=chosen.scope.key,
-        scope_name=chosen.scope.name,
-        expected=chosen.current.assignment_id,
-        contact=name,
-    )
-    keyboard = InlineKeyboardMarkup(
-        [
-            [
-                InlineKeyboardButton(tr._("Idag"), callback_data="fr:d:0"),
-                InlineKeyboardButton(tr._("Imorgon"), callback_data="fr:d:1"),
-            ]
-        ]
-    )
+    _wizard(context).update(expected=chosen.current.assignment_id, contact=name)
     await reply(
         update,
         tr._("Kontaktperson för {scope}: {name}. Från vilket datum är hen borta?").format(
             scope=escape(chosen.scope.name), name=escape(name)
         ),
-        reply_markup=keyboard,
+        reply_markup=day_keyboard(tr, PREFIX),
     )
     return START
 
 
-async def start_text(update: Update, context: BotContext) -> int:
-    assert update.message is not None
-    async with user_action(update, context) as action:
-        return await _set_start(update, context, action, update.message.text or "")
+SCOPE_STEP = ScopeStep(
+    permission="absence",
+    prefix=PREFIX,
+    wizard_key=KEY,
+    state=SCOPE,
+    prompt=lambda tr: tr._(
+        "Frånvaro: för vilken skola eller vilket område är kontaktpersonen borta? "
+        "Välj området, eller skriv skolans namn. /avbryt avbryter."
+    ),
+    on_chosen=_show_contact,
+)
+
+
+def _typed(state: int) -> StepCallback:
+    """The callback for an answer typed in `state`."""
+
+    async def answer(update: Update, context: BotContext) -> int:
+        assert update.message is not None
+        async with user_action(update, context) as action:
+            text = update.message.text or ""
+            return await ANSWERS.take(update, action, _wizard(context), state, text)
+
+    return answer
 
 
 async def start_button(update: Update, context: BotContext) -> int:
+    """The "Idag" or "Imorgon" button: the first day away."""
     query = update.callback_query
     assert query is not None
     async with user_action(update, context) as action:
         await query.answer()
-        offset = 1 if query.data == "fr:d:1" else 0
-        day = action.today + timedelta(days=offset)
-        return await _set_start(update, context, action, day.isoformat())
-
-
-async def _set_start(update: Update, context: BotContext, action: Action, text: str) -> int:
-    wizard = _wizard(context)
-    try:
-        day = parse_day(text, action.today)
-        check_period(day, None, action.today)
-    except InvalidDate as error:
-        await reply(update, date_problem(error, action.tr))
-        return START
-    except FieldError as error:
-        await reply(update, field_problem(error, "date", action.tr))
-        return START
-    wizard["starts_on"] = day.isoformat()
-    await reply(
-        update,
-        action.tr._("Vilket datum är {name} tillbaka?").format(name=escape(wizard["contact"])),
-    )
-    return BACK
-
-
-async def back_text(update: Update, context: BotContext) -> int:
-    assert update.message is not None
-    wizard = _wizard(context)
-    async with user_action(update, context) as action:
-        starts_on = date.fromisoformat(wizard["starts_on"])
-        try:
-            day = parse_day(update.message.text or "", action.today)
-            check_period(starts_on, day, action.today)
-        except InvalidDate as error:
-            await reply(update, date_problem(error, action.tr))
-            return BACK
-        except FieldError as error:
-            await reply(update, field_problem(error, "date", action.tr))
-            return BACK
-        wizard["back_on"] = day.isoformat()
-        await reply(update, action.tr._("Vem ersätter under tiden? Skriv namnet."))
-    return NAME
-
-
-async def name_text(update: Update, context: BotContext) -> int:
-    assert update.message is not None
-    wizard = _wizard(context)
-    async with user_action(update, context) as action:
-        try:
-            wizard["name"] = check_free_text(
-                update.message.text or "", max_length=NAME_MAX_LENGTH, required=True
-            )
-        except FieldError as error:
-            await reply(update, field_problem(error, "name", action.tr))
-            return NAME
-        await reply(update, action.tr._("Ersättarens telefonnummer?"))
-    return PHONE
-
-
-async def phone_text(update: Update, context: BotContext) -> int:
-    assert update.message is not None
-    wizard = _wizard(context)
-    async with user_action(update, context) as action:
-        try:
-            wizard["phone"] = normalise_phone(update.message.text or "")
-        except FieldError as error:
-            await reply(update, field_problem(error, "phone", action.tr))
-            return PHONE
-        await reply(
-            update,
-            action.tr._("Ersättarens e-postadress?"),
-            reply_markup=button(action.tr._("Hoppa över"), "fr:skip"),
-        )
-    return EMAIL
-
-
-async def email_text(update: Update, context: BotContext) -> int:
-    assert update.message is not None
-    wizard = _wizard(context)
-    async with user_action(update, context) as action:
-        try:
-            wizard["email"] = normalise_email(update.message.text or "")
-        except FieldError as error:
-            await reply(update, field_problem(error, "email", action.tr))
-            return EMAIL
-        return await _summary(update, action, wizard)
+        day = picked_day(query.data or "", action.today)
+        return await ANSWERS.take(update, action, _wizard(context), START, day.isoformat())
 
 
 async def skip_email(update: Update, context: BotContext) -> int:
+    """The "Hoppa över" button: the deputy has no e-mail address."""
     query = update.callback_query
     assert query is not None
     wizard = _wizard(context)
@@ -276,6 +128,41 @@ async def skip_email(update: Update, context: BotContext) -> int:
         await query.answer()
         wizard["email"] = None
         return await _summary(update, action, wizard)
+
+
+def _clean(field: str, text: str, wizard: dict[str, Any], today: date) -> str | None:
+    """Check one answer (raises FieldError or InvalidDate); returns the value to keep."""
+    if field in CONTACT_DETAILS:
+        return CONTACT_DETAILS[field](text)
+    if field == "starts_on":
+        day = parse_day(text, today)
+        check_period(day, None, today)
+    else:  # back_on, which must come after the first day away
+        starts_on = date.fromisoformat(wizard["starts_on"])
+        day = parse_day(text, today)
+        check_period(starts_on, day, today)
+    return day.isoformat()
+
+
+async def _ask(update: Update, action: Action, wizard: dict[str, Any], state: int) -> int:
+    """Ask the question of `state`; for CONFIRM, show the summary."""
+    tr = action.tr
+    if state == BACK:
+        name = escape(wizard["contact"])
+        await reply(update, tr._("Vilket datum är {name} tillbaka?").format(name=name))
+    elif state == NAME:
+        await reply(update, tr._("Vem ersätter under tiden? Skriv namnet."))
+    elif state == PHONE:
+        await reply(update, tr._("Ersättarens telefonnummer?"))
+    elif state == EMAIL:
+        skip = skip_keyboard(tr, PREFIX)
+        await reply(update, tr._("Ersättarens e-postadress?"), reply_markup=skip)
+    else:
+        return await _summary(update, action, wizard)
+    return state
+
+
+ANSWERS = TypedAnswers(STEPS, _clean, _ask)
 
 
 async def _summary(update: Update, action: Action, wizard: dict[str, Any]) -> int:
@@ -295,108 +182,99 @@ async def _summary(update: Update, action: Action, wizard: dict[str, Any]) -> in
     ]
     if wizard.get("email"):
         lines.append(tr._("E-post: {email}").format(email=escape(wizard["email"])))
-    ok = InlineKeyboardButton(tr._("✅ Bekräfta"), callback_data=f"fr:ok:{wizard['token']}")
-    no = InlineKeyboardButton(tr._("Avbryt"), callback_data="fr:no")
-    await reply(update, "\n".join(lines), reply_markup=InlineKeyboardMarkup([[ok, no]]))
+    keyboard = confirm_keyboard(tr, PREFIX, wizard["token"])
+    await reply(update, "\n".join(lines), reply_markup=keyboard)
     return CONFIRM
 
 
 async def confirm(update: Update, context: BotContext) -> int:
     """Record the absence and its deputy."""
-    query = update.callback_query
-    assert query is not None and update.effective_user is not None
-    found = CONFIRM_DATA.match(query.data or "")
+    assert update.effective_user is not None
     wizard = _wizard(context)
-    if found is None or wizard.get("token") != found.group(1):
+    token = summary_token(update, wizard, PREFIX)
+    if token is None:
         async with user_action(update, context) as action:
             await stale_button(update, action.tr)
         return _end(context)
-    request = AbsenceRequest(
+    request = _request(wizard, f"fr:{update.effective_user.id}:{token}")
+    await record_confirmed(
+        update,
+        context,
+        lambda action: _record(update, context, action, request, wizard["contact"]),
+        lambda tr: tr._(
+            "Kontaktpersonen ändrades medan du skrev. Inget har sparats. Börja om med /franvaro."
+        ),
+    )
+    return _end(context)
+
+
+def _request(wizard: dict[str, Any], idempotency_key: str) -> AbsenceRequest:
+    return AbsenceRequest(
         scope_key=wizard["scope_key"],
         expected_assignment_id=wizard["expected"],
         starts_on=date.fromisoformat(wizard["starts_on"]),
         back_on=date.fromisoformat(wizard["back_on"]),
         deputy=Person(name=wizard["name"], phone=wizard["phone"], email=wizard.get("email")),
-        idempotency_key=f"fr:{update.effective_user.id}:{found.group(1)}",
+        idempotency_key=idempotency_key,
     )
+
+
+async def _record(
+    update: Update, context: BotContext, action: Action, request: AbsenceRequest, contact: str
+) -> None:
+    """Record the absence and say so, or say why not (a changed contact propagates)."""
+    tr = action.tr
     try:
-        async with user_action(update, context) as action:
-            await query.answer()
-            tr = action.tr
-            try:
-                recorded = await record_absence(
-                    action.session, actor_of(update, context), request, today=action.today
-                )
-            except NotAuthorized:
-                await refuse(update, tr)
-                return _end(context)
-            except OverlappingAbsence:
-                await reply(update, tr._("En frånvaro finns redan för en del av den perioden."))
-                return _end(context)
-            except (FieldError, InvalidDate, UnknownTarget):
-                await reply(update, tr._("Något stämmer inte längre. Börja om med /franvaro."))
-                return _end(context)
-            await query.edit_message_reply_markup(None)
-            await reply(
-                update,
-                tr._(
-                    "Klart! Från {start} visas {deputy} som kontakt, tills {name} är tillbaka."
-                ).format(
-                    start=tr.date(recorded.starts_on),
-                    deputy=escape(recorded.deputy_name),
-                    name=escape(wizard["contact"]),
-                ),
-            )
-    except ContactChangedMeanwhile:
-        async with user_action(update, context) as action:
-            await reply(
-                update,
-                action.tr._(
-                    "Kontaktpersonen ändrades medan du skrev. Inget har sparats. "
-                    "Börja om med /franvaro."
-                ),
-            )
-    return _end(context)
+        recorded = await record_absence(
+            action.session, actor_of(update, context), request, today=action.today
+        )
+    except NotAuthorized:
+        await refuse(update, tr)
+        return
+    except OverlappingAbsence:
+        await reply(update, tr._("En frånvaro finns redan för en del av den perioden."))
+        return
+    except (FieldError, InvalidDate, UnknownTarget):
+        await reply(update, tr._("Något stämmer inte längre. Börja om med /franvaro."))
+        return
+    assert update.callback_query is not None
+    await update.callback_query.edit_message_reply_markup(None)
+    await reply(
+        update,
+        tr._("Klart! Från {start} visas {deputy} som kontakt, tills {name} är tillbaka.").format(
+            start=tr.date(recorded.starts_on),
+            deputy=escape(recorded.deputy_name),
+            name=escape(contact),
+        ),
+    )
 
 
 async def cancel(update: Update, context: BotContext) -> int:
-    async with user_action(update, context) as action:
-        if update.callback_query is not None:
-            await update.callback_query.answer()
-        await reply(update, action.tr._("Avbrutet. Inget har sparats."))
-    return _end(context)
+    """/avbryt or the cancel button: nothing is saved."""
+    return await cancel_wizard(update, context, KEY)
 
 
 def build_handlers() -> list[BaseHandler[Update, BotContext, Any]]:
     text = filters.TEXT & ~filters.COMMAND
-    with warnings.catch_warnings():
-        # Per chat and user on purpose, like the handover wizard (see handlers/handover.py).
-        warnings.filterwarnings("ignore", message=".*per_message=False.*", category=PTBUserWarning)
-        wizard = ConversationHandler[BotContext](
-            entry_points=[
-                CommandHandler(["franvaro", "absence"], start_absence),
-                CallbackQueryHandler(scope_button, pattern=r"^fr:[as]:"),
+    wizard = wizard_conversation(
+        "absence",
+        PREFIX,
+        entry_points=SCOPE_STEP.entry_points(["franvaro", "absence"]),
+        states={
+            SCOPE: [MessageHandler(text, SCOPE_STEP.typed)],
+            START: [
+                MessageHandler(text, _typed(START)),
+                CallbackQueryHandler(start_button, pattern=r"^fr:d:[01]$"),
             ],
-            states={
-                SCOPE: [MessageHandler(text, scope_text)],
-                START: [
-                    MessageHandler(text, start_text),
-                    CallbackQueryHandler(start_button, pattern=r"^fr:d:[01]$"),
-                ],
-                BACK: [MessageHandler(text, back_text)],
-                NAME: [MessageHandler(text, name_text)],
-                PHONE: [MessageHandler(text, phone_text)],
-                EMAIL: [
-                    MessageHandler(text, email_text),
-                    CallbackQueryHandler(skip_email, pattern=r"^fr:skip$"),
-                ],
-                CONFIRM: [CallbackQueryHandler(confirm, pattern=r"^fr:ok:")],
-            },
-            fallbacks=[
-                CommandHandler(["avbryt", "cancel"], cancel),
-                CallbackQueryHandler(cancel, pattern=r"^fr:no$"),
+            BACK: [MessageHandler(text, _typed(BACK))],
+            NAME: [MessageHandler(text, _typed(NAME))],
+            PHONE: [MessageHandler(text, _typed(PHONE))],
+            EMAIL: [
+                MessageHandler(text, _typed(EMAIL)),
+                CallbackQueryHandler(skip_email, pattern=r"^fr:skip$"),
             ],
-            name="absence",
-            allow_reentry=True,
-        )
+            CONFIRM: [CallbackQueryHandler(confirm, pattern=r"^fr:ok:")],
+        },
+        cancel=cancel,
+    )
     return [wizard]

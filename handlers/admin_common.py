@@ -1,35 +1,22 @@
-"""What the admin features share: the actor, refusals, picking a school or area, field errors.
+"""What the admin features share: the actor, refusals, and messages for rejected answers.
 
-Scope buttons carry "<prefix>:a:<area id>" or "<prefix>:s:<school id>" (under 64 bytes). A press
-is never trusted: the service resolves the key and checks the admin's scope every time, so a
-forged or stale button gets a polite refusal, and the refusal is audited.
+The admin wizards' frame is in `handlers.admin_wizard`, and their first step (picking a school
+or area) in `handlers.scope_step`.
 """
 
 from __future__ import annotations
 
 import secrets
-from enum import Enum
 from html import escape
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from bot.i18n import Translator
-from bot.services.authz import Actor, Permissions
-from bot.services.errors import InvalidDate, InvalidDateReason, NotAuthorized, UnknownTarget
+from bot.services.authz import Actor
+from bot.services.errors import InvalidDate, InvalidDateReason
 from bot.services.fields import NAME_MAX_LENGTH, FieldError
-from bot.services.handovers import PersonalNumberInText, ScopeSnapshot, snapshot
-from bot.services.lookup import Outcome
-from bot.services.scopes import Scope, scope_candidates
-from handlers.common import Action, BotContext, reply
-
-MAX_BUTTONS = 5
-
-
-class Pick(Enum):
-    """Why no scope was chosen: still waiting for the admin, or refused (ends the wizard)."""
-
-    WAITING = "waiting"
-    REFUSED = "refused"
+from bot.services.handovers import PersonalNumberInText
+from handlers.common import BotContext, reply
 
 
 def actor_of(update: Update, context: BotContext) -> Actor:
@@ -65,70 +52,8 @@ async def stale_button(update: Update, tr: Translator) -> None:
     )
 
 
-def scope_keyboard(scopes: list[Scope], prefix: str) -> InlineKeyboardMarkup:
-    buttons = [InlineKeyboardButton(s.name, callback_data=f"{prefix}:{s.key}") for s in scopes]
-    return InlineKeyboardMarkup([buttons[i : i + 2] for i in range(0, len(buttons), 2)])
-
-
 def button(label: str, data: str) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup([[InlineKeyboardButton(label, callback_data=data)]])
-
-
-async def choose_scope(
-    update: Update, action: Action, actor: Actor, key: str, what: str
-) -> ScopeSnapshot | Pick:
-    """Resolve and authorise a chosen scope; on a refusal, say so."""
-    try:
-        return await snapshot(
-            action.session, actor, key, action.today, action.services.contacts, action=what
-        )
-    except NotAuthorized:
-        await refuse(update, action.tr)
-        return Pick.REFUSED
-    except UnknownTarget:
-        if update.callback_query is not None:
-            await stale_button(update, action.tr)
-            return Pick.REFUSED
-        await reply(update, action.tr._("Jag hittar inte den skolan eller det området."))
-        return Pick.WAITING
-
-
-async def scope_from_text(
-    update: Update, action: Action, actor: Actor, text: str, granted: Permissions, prefix: str
-) -> ScopeSnapshot | Pick:
-    """A typed school or area name: one match → that scope; several → buttons; none → say so."""
-    answer = await action.services.index.answer(action.session, text, action.today)
-    candidates = scope_candidates(answer.result.matches)
-    if answer.result.outcome is Outcome.CONFIDENT and candidates:
-        # Another area's school is refused (and audited) by the service, not filtered here.
-        return await choose_scope(update, action, actor, candidates[0].key, prefix_action(prefix))
-    mine = [c for c in candidates if granted.covers(c.area_id)]
-    if mine:
-        rows = [
-            [InlineKeyboardButton(c.name, callback_data=f"{prefix}:{c.key}")]
-            for c in mine[:MAX_BUTTONS]
-        ]
-        await reply(
-            update,
-            action.tr._("Vilken menar du?"),
-            reply_markup=InlineKeyboardMarkup(rows),
-        )
-        return Pick.WAITING
-    await reply(
-        update,
-        action.tr._(
-            "Jag hittar ingen skola eller inget område med det namnet bland dem du ansvarar för. "
-            "Försök igen, eller /avbryt."
-        ),
-    )
-    return Pick.WAITING
-
-
-PREFIX_ACTIONS = {"ho": "handover", "fr": "absence"}
-
-
-def prefix_action(prefix: str) -> str:
-    return PREFIX_ACTIONS.get(prefix, prefix)
 
 
 def field_problem(error: FieldError, field: str, tr: Translator) -> str:

@@ -57,25 +57,24 @@ def contact_lines(view: ContactView, tr: Translator) -> list[str]:
     return lines
 
 
+def emergency_line(number: str, tr: Translator) -> str:
+    return tr._("🚨 <b>Akut fara för barnet:</b> ring {number}.").format(number=escape(number))
+
+
+def socialjour_line(jour: ContactView | None, tr: Translator) -> str:
+    """The socialjour's number for after office hours; without one, never a number of our own."""
+    if jour is None or not jour.phone:
+        return tr._(
+            "🌙 <b>Efter kontorstid:</b> socialjourens nummer saknas i registret – ring 112."
+        )
+    hours = f" ({escape(jour.hours)})" if jour.hours else ""
+    return tr._("🌙 <b>Efter kontorstid:</b> socialjouren, {phone}{hours}.").format(
+        phone=escape(jour.phone), hours=hours
+    )
+
+
 def emergency_lines(intake: IntakeCard, tr: Translator) -> list[str]:
-    lines = [
-        tr._("🚨 <b>Akut fara för barnet:</b> ring {number}.").format(
-            number=escape(intake.emergency_number)
-        )
-    ]
-    jour = intake.socialjour
-    if jour is not None and jour.phone:
-        hours = f" ({escape(jour.hours)})" if jour.hours else ""
-        lines.append(
-            tr._("🌙 <b>Efter kontorstid:</b> socialjouren, {phone}{hours}.").format(
-                phone=escape(jour.phone), hours=hours
-            )
-        )
-    else:
-        lines.append(
-            tr._("🌙 <b>Efter kontorstid:</b> socialjourens nummer saknas i registret – ring 112.")
-        )
-    return lines
+    return [emergency_line(intake.emergency_number, tr), socialjour_line(intake.socialjour, tr)]
 
 
 def intake_block(intake: IntakeCard, tr: Translator) -> list[str]:
@@ -85,6 +84,34 @@ def intake_block(intake: IntakeCard, tr: Translator) -> list[str]:
     if intake.intake is None:
         return [title, tr._("Uppgift saknas i registret just nu. Vid fara för barnet: ring 112.")]
     return [title, *contact_lines(intake.intake, tr)]
+
+
+def place_block(card: ContactCard, tr: Translator, place: str | None = None) -> list[str]:
+    """The school with its kind and area, else the `place` asked about, else just the area."""
+    area = escape(card.area.name)
+    if card.school is not None:
+        return [
+            f"🏫 <b>{escape(card.school.name)}</b>",
+            tr._("{kind}, {operator} · stadsdelsområde {area}").format(
+                kind=kind_label(card.school.kind, tr),
+                operator=operator_label(card.school.operator, tr),
+                area=area,
+            ),
+        ]
+    if place is not None and place != card.area.name:
+        return [
+            f"📍 <b>{escape(place)}</b>",
+            tr._("ingår i stadsdelsområde {area}").format(area=area),
+        ]
+    return [tr._("📍 <b>Stadsdelsområde {area}</b>").format(area=area)]
+
+
+def cooperation_block(cooperation: ContactView | None, tr: Translator) -> list[str]:
+    """The school's (or area's) cooperation contact in social services."""
+    lines = [tr._("<b>Kontaktperson i socialtjänsten för skolor</b>")]
+    if cooperation is None:
+        return [*lines, tr._("Ingen kontaktperson är registrerad just nu.")]
+    return [*lines, *contact_lines(cooperation, tr)]
 
 
 def render_card(
@@ -98,33 +125,8 @@ def render_card(
         blocks.append(
             [tr._("🌙 Det är utanför kontorstid. Kan det inte vänta: ring socialjouren.")]
         )
-    area = escape(card.area.name)
-    if card.school is not None:
-        blocks.append(
-            [
-                f"🏫 <b>{escape(card.school.name)}</b>",
-                tr._("{kind}, {operator} · stadsdelsområde {area}").format(
-                    kind=kind_label(card.school.kind, tr),
-                    operator=operator_label(card.school.operator, tr),
-                    area=area,
-                ),
-            ]
-        )
-    elif place is not None and place != card.area.name:
-        blocks.append(
-            [
-                f"📍 <b>{escape(place)}</b>",
-                tr._("ingår i stadsdelsområde {area}").format(area=area),
-            ]
-        )
-    else:
-        blocks.append([tr._("📍 <b>Stadsdelsområde {area}</b>").format(area=area)])
-    cooperation = [tr._("<b>Kontaktperson i socialtjänsten för skolor</b>")]
-    if card.cooperation is None:
-        cooperation.append(tr._("Ingen kontaktperson är registrerad just nu."))
-    else:
-        cooperation += contact_lines(card.cooperation, tr)
-    blocks.append(cooperation)
+    blocks.append(place_block(card, tr, place))
+    blocks.append(cooperation_block(card.cooperation, tr))
     intake = intake_block(card.intake, tr)
     intake.insert(
         1,

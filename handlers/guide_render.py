@@ -8,7 +8,6 @@ Telegram HTML, so they are sent as they are; everything from the directory is es
 from __future__ import annotations
 
 from collections.abc import Sequence
-from html import escape
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
@@ -27,7 +26,14 @@ from bot.services.guide import (
     progress,
 )
 from bot.services.lookup import EntryKind, Match
-from handlers.cards import contact_lines, example_banner, kind_label, operator_label
+from handlers.cards import (
+    contact_lines,
+    cooperation_block,
+    emergency_line,
+    example_banner,
+    place_block,
+    socialjour_line,
+)
 from knowledge.directory import Geography
 from knowledge.guide import Guide, GuideNode
 
@@ -116,9 +122,7 @@ def contact_prompt(node: GuideNode, tr: Translator) -> str | None:
 def socialjour_block(view: ContactView | None, tr: Translator) -> str:
     """The socialjour entry from the directory; never a number of our own."""
     if view is None or not view.phone:
-        return tr._(
-            "🌙 <b>Efter kontorstid:</b> socialjourens nummer saknas i registret – ring 112."
-        )
+        return socialjour_line(view, tr)
     lines = [example_banner(tr)] if view.is_example else []
     return "\n".join([*lines, *contact_lines(view, tr)])
 
@@ -128,26 +132,8 @@ def school_contact_text(card: ContactCard, tr: Translator) -> str:
     blocks: list[list[str]] = []
     if card.cooperation is not None and card.cooperation.is_example:
         blocks.append([example_banner(tr)])
-    area = escape(card.area.name)
-    if card.school is not None:
-        blocks.append(
-            [
-                f"🏫 <b>{escape(card.school.name)}</b>",
-                tr._("{kind}, {operator} · stadsdelsområde {area}").format(
-                    kind=kind_label(card.school.kind, tr),
-                    operator=operator_label(card.school.operator, tr),
-                    area=area,
-                ),
-            ]
-        )
-    else:
-        blocks.append([tr._("📍 <b>Stadsdelsområde {area}</b>").format(area=area)])
-    cooperation = [tr._("<b>Kontaktperson i socialtjänsten för skolor</b>")]
-    if card.cooperation is None:
-        cooperation.append(tr._("Ingen kontaktperson är registrerad just nu."))
-    else:
-        cooperation += contact_lines(card.cooperation, tr)
-    blocks.append(cooperation)
+    blocks.append(place_block(card, tr))
+    blocks.append(cooperation_block(card.cooperation, tr))
     return "\n\n".join("\n".join(block) for block in blocks)
 
 
@@ -208,23 +194,10 @@ def closing_contacts(
     node: GuideNode, socialjour: ContactView | None, emergency_number: str, tr: Translator
 ) -> str:
     """The contacts the checklist names; the child's area and school were never kept."""
-    lines = [
-        tr._("<b>Kontakter som gäller</b>"),
-        tr._("🚨 <b>Akut fara för barnet:</b> ring {number}.").format(
-            number=escape(emergency_number)
-        ),
-    ]
+    lines = [tr._("<b>Kontakter som gäller</b>"), emergency_line(emergency_number, tr)]
     for kind in node.contacts:
         if kind == SOCIALJOUR:
-            if socialjour is not None and socialjour.phone:
-                hours = f" ({escape(socialjour.hours)})" if socialjour.hours else ""
-                lines.append(
-                    tr._("🌙 <b>Efter kontorstid:</b> socialjouren, {phone}{hours}.").format(
-                        phone=escape(socialjour.phone), hours=hours
-                    )
-                )
-            else:
-                lines.append(socialjour_block(None, tr))
+            lines.append(socialjour_line(socialjour, tr))
         elif kind == INTAKE:
             lines.append(
                 tr._(

@@ -16,16 +16,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.clock import utcnow
 from bot.models import Absence, Contact
 from bot.services import audit
-from bot.services.authz import Actor, require_admin, require_area
+from bot.services.authz import Actor, require_scope
 from bot.services.errors import (
     ContactChangedMeanwhile,
     InvalidDate,
     InvalidDateReason,
     OverlappingAbsence,
-    UnknownTarget,
 )
 from bot.services.handovers import ROLE, Person
-from bot.services.scopes import Scope, assignment_on, resolve_scope
+from bot.services.scopes import Scope, assignment_on
 
 
 @dataclass(frozen=True)
@@ -61,11 +60,7 @@ async def record_absence(
     session: AsyncSession, actor: Actor, request: AbsenceRequest, *, today: date
 ) -> AbsenceRecorded:
     """Record an absence with its deputy; audit it."""
-    scope = await resolve_scope(session, request.scope_key)
-    if scope is None:
-        await require_admin(session, actor, "absence")
-        raise UnknownTarget(request.scope_key)
-    await require_area(session, actor, scope.area_id, "absence", scope.key)
+    scope = await require_scope(session, actor, request.scope_key, "absence")
     existing = await session.scalar(
         select(Absence).where(Absence.idempotency_key == request.idempotency_key)
     )

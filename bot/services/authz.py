@@ -14,7 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.models import Grant, GrantRole
 from bot.services import audit
-from bot.services.errors import NotAuthorized
+from bot.services.errors import NotAuthorized, UnknownTarget
+from bot.services.scopes import Scope, resolve_scope
 
 CLI_ACTOR = "cli"
 
@@ -101,6 +102,20 @@ async def require_area(
     if not granted.covers(area_id):
         raise await refuse(session, actor, action, target)
     return granted
+
+
+async def require_scope(session: AsyncSession, actor: Actor, key: str, action: str) -> Scope:
+    """The scope behind `key`, if the actor may change it (admin of its area, or city admin).
+
+    An unknown key is refused to a non-admin before it is reported as unknown, so only admins
+    learn which keys exist.
+    """
+    scope = await resolve_scope(session, key)
+    if scope is None:
+        await require_admin(session, actor, action)
+        raise UnknownTarget(key)
+    await require_area(session, actor, scope.area_id, action, scope.key)
+    return scope
 
 
 async def require_city_admin(

@@ -27,14 +27,13 @@ from bot.clock import utcnow
 from bot.models import NOTE_MAX, Contact, ContactAssignment, ContactRole, Handover
 from bot.notices import HANDOVER, HANDOVER_DAY
 from bot.services import audit, outbox
-from bot.services.authz import Actor, require_admin, require_area
+from bot.services.authz import Actor, require_scope
 from bot.services.contacts import ContactDirectory, ContactView
 from bot.services.directory_admin import bump_revision
 from bot.services.errors import (
     ContactChangedMeanwhile,
     InvalidDate,
     InvalidDateReason,
-    UnknownTarget,
 )
 from bot.services.fields import (
     NAME_MAX_LENGTH,
@@ -150,11 +149,7 @@ async def snapshot(
     action: str = "handover",
 ) -> ScopeSnapshot:
     """Check the admin may change this scope and show its current contact."""
-    scope = await resolve_scope(session, key)
-    if scope is None:
-        await require_admin(session, actor, action)
-        raise UnknownTarget(key)
-    await require_area(session, actor, scope.area_id, action, scope.key)
+    scope = await require_scope(session, actor, key, action)
     current = await _view(session, scope, today, directory)
     own = await open_assignment(session, scope, ROLE)
     return ScopeSnapshot(scope, current, own.id if own else None, own.valid_from if own else None)
@@ -186,11 +181,7 @@ async def record_handover(
     directory: ContactDirectory,
 ) -> HandoverRecorded:
     """Record the handover, queue one notice per follower, audit it; all or nothing."""
-    scope = await resolve_scope(session, request.scope_key)
-    if scope is None:
-        await require_admin(session, actor, "handover")
-        raise UnknownTarget(request.scope_key)
-    await require_area(session, actor, scope.area_id, "handover", scope.key)
+    scope = await require_scope(session, actor, request.scope_key, "handover")
     existing = await session.scalar(
         select(Handover).where(Handover.idempotency_key == request.idempotency_key)
     )
