@@ -22,10 +22,10 @@ from bot.models import ContactRole, Grant
 from bot.services import authz, grants, invites, outbox
 from bot.services.entries import Entry, HistoryLine, confirm_entry, history, my_entries
 from bot.services.errors import InvalidInvite, InviteProblem, NotAuthorized, UnknownTarget
-from bot.services.lookup import Outcome
+from bot.services.lookup import Outcome, is_too_long
 from bot.services.scopes import Scope, resolve_scope, scope_candidates
 from handlers.admin_common import actor_of, refuse, stale_button
-from handlers.common import MAX_QUERY_LENGTH, Action, BotContext, reply, user_action
+from handlers.common import Action, BotContext, reply, user_action
 
 CONFIRM = re.compile(r"^bk:(\d{1,12})$")
 REVOKE = re.compile(r"^gr:rv:(\d{1,12})$")
@@ -298,7 +298,7 @@ async def history_command(update: Update, context: BotContext) -> None:
     query = " ".join(context.args or [])
     async with user_action(update, context) as action:
         tr = action.tr
-        if not query.strip() or len(query) > MAX_QUERY_LENGTH:
+        if not query.strip() or is_too_long(query):
             await reply(update, tr._("Skriv till exempel: /historik Kungsholmen"))
             return
         answer = await action.services.index.answer(action.session, query, action.today)

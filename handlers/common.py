@@ -22,9 +22,6 @@ from bot.services.users import stored_language
 
 log = logging.getLogger(__name__)
 
-# Longer than any school or place name anyone types; longer text is almost certainly not a name.
-MAX_QUERY_LENGTH = 300
-
 
 class BotData:
     """Typed `bot_data`: the services the handlers share (set in `build_application`)."""

@@ -27,9 +27,9 @@ from bot.i18n import Translator
 from bot.services import usage
 from bot.services.contacts import ContactCard
 from bot.services.directory_index import LookupAnswer
-from bot.services.lookup import EntryKind, IndexEntry, Match, Outcome
+from bot.services.lookup import EntryKind, IndexEntry, Match, Outcome, is_too_long
 from handlers.cards import render_card, render_intake, render_outside
-from handlers.common import MAX_QUERY_LENGTH, Action, BotContext, reply, user_action
+from handlers.common import Action, BotContext, reply, user_action
 
 PICK = re.compile(r"^pick:(s|a):([a-z0-9-]{1,40})$")
 HOME = re.compile(r"^home:a:([a-z0-9-]{1,40})$")
@@ -104,7 +104,7 @@ def _no_match_text(answer: LookupAnswer, tr: Translator) -> str:
 
 async def answer_lookup(update: Update, action: Action, query: str) -> None:
     """Show the card, the choices, or a polite 'not found'; never echo what was typed."""
-    if len(query) > MAX_QUERY_LENGTH:
+    if is_too_long(query):
         await reply(
             update,
             action.tr._("Det var en lång text. Skriv bara namnet på skolan eller området."),
@@ -217,7 +217,7 @@ async def child_home_text(update: Update, context: BotContext) -> int:
     assert update.message is not None
     text = update.message.text or ""
     async with user_action(update, context) as action:
-        if len(text) > MAX_QUERY_LENGTH:
+        if is_too_long(text):
             await reply(update, action.tr._("Skriv bara stadsdelen eller området, gärna kort."))
             return ASK_CHILD_HOME
         answer = await action.services.index.child_home(action.session, text, action.today)

@@ -16,9 +16,9 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
 from bot.services import follows
 from bot.services.errors import UnknownTarget
-from bot.services.lookup import Outcome
+from bot.services.lookup import Outcome, is_too_long
 from bot.services.scopes import scope_candidates
-from handlers.common import MAX_QUERY_LENGTH, Action, BotContext, reply, user_action
+from handlers.common import Action, BotContext, reply, user_action
 
 FOLLOW = re.compile(r"^fo:([as]:[a-z0-9-]{1,40})$")
 UNFOLLOW = re.compile(r"^uf:(\d{1,12})$")
@@ -63,7 +63,7 @@ async def follow_command(update: Update, context: BotContext) -> None:
                 ),
             )
             return
-        if len(query) > MAX_QUERY_LENGTH:
+        if is_too_long(query):
             await reply(update, action.tr._("Skriv bara namnet på skolan eller området."))
             return
         answer = await action.services.index.answer(action.session, query, action.today)

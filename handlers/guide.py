@@ -72,8 +72,9 @@ from bot.services.guide_sessions import (
     save_guide_session,
     unfinished_guide_sessions,
 )
+from bot.services.lookup import is_too_long
 from bot.services.usage import count_guide_completed, count_guide_started
-from handlers.common import MAX_QUERY_LENGTH, Action, BotContext, reply, user_action
+from handlers.common import Action, BotContext, reply, user_action
 from handlers.contacts import answer_lookup
 from handlers.guide_contacts import intake_answer, picked_text, render, school_answer
 from handlers.guide_render import (
@@ -391,7 +392,7 @@ async def contact_text(update: Update, context: BotContext) -> object:
             await answer_lookup(update, action, text)  # what the text would be without a guide
             return END
         node = current_node(guide, stored.position)
-        if len(text) > MAX_QUERY_LENGTH:
+        if is_too_long(text):
             await reply(
                 update,
                 action.tr._("Det var en lång text. Skriv bara namnet på skolan eller området."),

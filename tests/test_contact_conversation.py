@@ -267,3 +267,9 @@ async def test_follow_button_on_the_card_follows_the_school(chat: ChatDriver) ->
     assert "Eriksdalsskolan" in sent(await chat.send("/foljer"))
     await chat.send("Bagarmossen")
     assert ("Följ området", "fo:a:skarpnack") in chat.buttons(chat.last_message())
+
+
+async def test_text_too_long_for_a_name_is_answered_as_such(chat: ChatDriver) -> None:
+    # The lookup's own limit decides what is "too long"; 250 characters is past it.
+    text = sent(await chat.send("Eriksdalsskolan " + "och barnet sa att " * 13))
+    assert "Det var en lång text" in text

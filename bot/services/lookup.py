@@ -44,6 +44,7 @@ __all__ = [
     "LookupResult",
     "Match",
     "Outcome",
+    "is_too_long",
     "normalise",
 ]
 
