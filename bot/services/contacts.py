@@ -9,8 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
-from sqlalchemy import or_, select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from bot.clock import as_utc
 from bot.models import Absence, Area, Contact, ContactAssignment, ContactRole, School
@@ -136,15 +137,34 @@ class ContactDirectory:
         area_id: str | None = None,
         school_id: int | None = None,
     ) -> ContactView | None:
+        # One query per role: the assignment in force and, joined, an absence covering `on`
+        # with its deputy. Lookups resolve up to four roles, so a second query each would
+        # double the round trips on the hot path.
+        deputy = aliased(Contact)
         query = (
-            select(ContactAssignment, Contact)
+            select(ContactAssignment, Contact, Absence, deputy)
             .join(Contact, Contact.id == ContactAssignment.contact_id)
+            .outerjoin(
+                Absence,
+                and_(
+                    Absence.assignment_id == ContactAssignment.id,
+                    Absence.starts_on <= on,
+                    Absence.back_on > on,
+                ),
+            )
+            .outerjoin(deputy, deputy.id == Absence.deputy_id)
             .where(
                 ContactAssignment.role == role.value,
                 ContactAssignment.valid_from <= on,
                 or_(ContactAssignment.valid_to.is_(None), ContactAssignment.valid_to > on),
             )
-            .order_by(ContactAssignment.valid_from.desc(), ContactAssignment.id.desc())
+            # The newest assignment first; among overlapping absences, the newest one.
+            .order_by(
+                ContactAssignment.valid_from.desc(),
+                ContactAssignment.id.desc(),
+                Absence.starts_on.desc(),
+                Absence.id.desc(),
+            )
             .limit(1)
         )
         if school_id is not None:
@@ -158,7 +178,7 @@ class ContactDirectory:
         row = (await session.execute(query)).first()
         if row is None:
             return None
-        assignment, contact = row
+        assignment, contact, absence, stand_in = row
         confirmed_on = as_utc(assignment.confirmed_at).date()
         view = ContactView(
             name=contact.name,
@@ -172,36 +192,17 @@ class ContactDirectory:
             is_stale=on - confirmed_on > self.stale_after,
             assignment_id=assignment.id,
         )
-        return await self._with_deputy(session, view, assignment.id, on)
-
-    async def _with_deputy(
-        self, session: AsyncSession, view: ContactView, assignment_id: int, on: date
-    ) -> ContactView:
-        """During an absence, the deputy's details, saying whom they cover and until when."""
-        found = (
-            await session.execute(
-                select(Absence, Contact)
-                .join(Contact, Contact.id == Absence.deputy_id)
-                .where(
-                    Absence.assignment_id == assignment_id,
-                    Absence.starts_on <= on,
-                    Absence.back_on > on,
-                )
-                .order_by(Absence.starts_on.desc(), Absence.id.desc())
-                .limit(1)
-            )
-        ).first()
-        if found is None:
+        if absence is None or stand_in is None:
             return view
-        absence, deputy = found
+        # During an absence: the deputy's details, saying whom they cover and until when.
         return replace(
             view,
-            name=deputy.name,
-            title=deputy.title,
-            phone=deputy.phone,
-            email=deputy.email,
-            hours=deputy.hours or view.hours,
-            url=deputy.url or view.url,
+            name=stand_in.name,
+            title=stand_in.title,
+            phone=stand_in.phone,
+            email=stand_in.email,
+            hours=stand_in.hours or view.hours,
+            url=stand_in.url or view.url,
             deputy_for=view.name,
             back_on=absence.back_on,
         )
