@@ -105,6 +105,7 @@ def build_application(
 ) -> KontaktlotsenApplication:
     """Build the bot. `request` replaces the HTTP transport (terminal chat, tests)."""
     services = services or Services.create(settings)
+    zone = ZoneInfo(settings.timezone)
     context_types = ContextTypes(context=BotContext, bot_data=BotData)
     token = settings.telegram_bot_token
     # PTB's builder changes its generic types with each call; typing the chain adds nothing here.
@@ -118,7 +119,7 @@ def build_application(
             Defaults(
                 parse_mode=ParseMode.HTML,
                 link_preview_options=LinkPreviewOptions(is_disabled=True),
-                tzinfo=ZoneInfo(settings.timezone),
+                tzinfo=zone,
             )
         )
     )
@@ -178,19 +179,19 @@ def build_application(
         )
     application.job_queue.run_daily(  # Mondays (PTB counts days from 0 = Sunday)
         remind_stale,
-        time=time(8, 0, tzinfo=ZoneInfo(settings.timezone)),
+        time=time(8, 0, tzinfo=zone),
         days=(1,),
         name="remind_stale",
     )
     application.job_queue.run_daily(  # Mondays, like the stale-entry reminder
         remind_agreements,
-        time=time(8, 30, tzinfo=ZoneInfo(settings.timezone)),
+        time=time(8, 30, tzinfo=zone),
         days=(1,),
         name="remind_agreements",
     )
     application.job_queue.run_daily(  # at night: retention (docs/integritet.md)
         purge_expired,
-        time=time(3, 30, tzinfo=ZoneInfo(settings.timezone)),
+        time=time(3, 30, tzinfo=zone),
         name="purge_expired",
     )
     return application

@@ -188,3 +188,23 @@ async def test_export_then_import_changes_nothing(services, excel: bool) -> None
     async with services.database.transaction() as session:
         again = await export_contacts(session, excel=excel)
     assert again == contacts_csv
+
+
+async def test_only_a_school_import_makes_running_bots_rebuild_their_index(services) -> None:
+    from bot.services.directory_admin import current_revision
+
+    async with services.database.transaction() as session:
+        start = await current_revision(session)
+    contacts = parse(
+        services,
+        "role,area_id,school,name,phone,valid_from\n"
+        "samverkan,bromma,,Ny Person (exempel),08-465 004 50,2026-12-01\n",
+    )
+    await import_files(services, contacts)
+    async with services.database.transaction() as session:
+        assert await current_revision(session) == start
+    await import_files(
+        services, parse(services, SCHOOL_HEADER + "Ny skola,grundskola,,,,,bromma,,\n")
+    )
+    async with services.database.transaction() as session:
+        assert await current_revision(session) == start + 1

@@ -125,7 +125,10 @@ async def apply_import(session: AsyncSession, files: Sequence[ParsedFile]) -> Im
             c_replaced += outcome == "replaced"
     if problems:
         raise KnowledgeError(problems)
-    await bump_revision(session)
+    if any(parsed.kind is FileKind.SCHOOLS for parsed in files):
+        # The lookup index holds names only; contacts are read per lookup, so a contact
+        # import need not make every running bot rebuild it.
+        await bump_revision(session)
     return ImportSummary(added, updated, c_added, c_confirmed, c_replaced)
 
 
