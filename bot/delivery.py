@@ -11,7 +11,8 @@ Outcomes per message:
 * 429 RetryAfter → every sender pauses as long as Telegram says, then the same message is
   tried again (not counted as a failed attempt);
 * 403 Forbidden (the user blocked the bot) → failed, the user's follows become inactive and
-  their other pending messages are cancelled; `/start` reactivates the follows;
+  their other pending messages are cancelled; `/start` reactivates the follows. Messages to
+  that chat already claimed in the same run are skipped, not sent (they are cancelled);
 * 400 BadRequest (e.g. chat not found) → failed at once, the error kept for admins;
 * timeouts and other network errors → retried with exponential backoff, failed after
   `MAX_ATTEMPTS` with the last error kept.
@@ -26,7 +27,7 @@ import asyncio
 import logging
 import time
 from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Protocol
 from zoneinfo import ZoneInfo
@@ -140,7 +141,6 @@ class DeliveryReport:
     retried: int = 0
     failed: int = 0
     blocked: int = 0
-    errors: list[str] = field(default_factory=list)
 
 
 def backoff(attempts: int) -> timedelta:
@@ -185,6 +185,9 @@ class OutboxWorker:
         report = DeliveryReport()
         if self._running.locked():
             return report
+        # Chats that answered 403 during this run: their other claimed messages are cancelled
+        # in the database, but already sit in this run's queue and must not be sent.
+        blocked: set[int] = set()
         async with self._running:
             while True:
                 async with self.database.transaction() as session:
@@ -193,30 +196,40 @@ class OutboxWorker:
                     )
                 if not items:
                     return report
-                await self._send_all(bot, items, report)
+                await self._send_all(bot, items, report, blocked)
 
-    async def _send_all(self, bot: Bot, items: list[OutboxItem], report: DeliveryReport) -> None:
+    async def _send_all(
+        self, bot: Bot, items: list[OutboxItem], report: DeliveryReport, blocked: set[int]
+    ) -> None:
         queue: asyncio.Queue[OutboxItem] = asyncio.Queue()
         for item in items:
             queue.put_nowait(item)
 
         async def sender() -> None:
             while not queue.empty():
-                await self._deliver(bot, queue.get_nowait(), report)
+                await self._deliver(bot, queue.get_nowait(), report, blocked)
 
         await asyncio.gather(*(sender() for _ in range(min(self.concurrency, len(items)))))
 
-    async def _deliver(self, bot: Bot, item: OutboxItem, report: DeliveryReport) -> None:
+    async def _deliver(
+        self, bot: Bot, item: OutboxItem, report: DeliveryReport, blocked: set[int]
+    ) -> None:
+        if item.chat_id in blocked:
+            return
         language = pick_language(item.language, None, self.default_language)
         try:
             text = render_notification(item.kind, item.payload, translator(language))
         except (KeyError, TypeError, ValueError) as error:
             log.exception("Notification %d cannot be rendered", item.id)
-            await self._mark_failed(item, f"render: {error!r}")
-            report.failed += 1
+            if await self._mark_failed(item, f"render: {error!r}"):
+                report.failed += 1
             return
         for _ in range(MAX_RETRY_AFTER_WAITS + 1):
             await self.pacer.acquire(item.chat_id)
+            # Checked again after the wait: one second per chat is long enough for an earlier
+            # message to the same chat to come back with 403.
+            if item.chat_id in blocked:
+                return
             try:
                 await bot.send_message(item.chat_id, text, parse_mode=ParseMode.HTML)
             except RetryAfter as error:
@@ -225,17 +238,18 @@ class OutboxWorker:
                 self.pacer.pause(seconds)
                 continue
             except Forbidden as error:
-                await self._blocked(item, str(error))
-                report.blocked += 1
+                blocked.add(item.chat_id)  # before the await, so other senders see it at once
+                if await self._blocked(item, str(error)):
+                    report.blocked += 1
             except BadRequest as error:
-                await self._mark_failed(item, f"BadRequest: {error}")
-                report.failed += 1
+                if await self._mark_failed(item, f"BadRequest: {error}"):
+                    report.failed += 1
             except TelegramError as error:  # timeouts and other network errors
-                self._note(report, item, error)
+                log.warning("Notification %d not delivered: %s", item.id, type(error).__name__)
                 await self._failed_attempt(item, f"{type(error).__name__}: {error}", report)
             else:
-                await self._mark_sent(item)
-                report.sent += 1
+                if await self._mark_sent(item):
+                    report.sent += 1
             return
         async with self.database.transaction() as session:
             await outbox.retry_later(
@@ -247,28 +261,28 @@ class OutboxWorker:
             )
         report.retried += 1
 
-    def _note(self, report: DeliveryReport, item: OutboxItem, error: TelegramError) -> None:
-        log.warning("Notification %d not delivered: %s", item.id, type(error).__name__)
-        report.errors.append(type(error).__name__)
-
     async def _failed_attempt(self, item: OutboxItem, error: str, report: DeliveryReport) -> None:
         attempts = item.attempts + 1
         if attempts >= MAX_ATTEMPTS:
-            await self._mark_failed(item, error)
-            report.failed += 1
+            if await self._mark_failed(item, error):
+                report.failed += 1
             return
         async with self.database.transaction() as session:
             await outbox.retry_later(session, item.id, self.clock.now() + backoff(attempts), error)
         report.retried += 1
 
-    async def _blocked(self, item: OutboxItem, error: str) -> None:
+    async def _blocked(self, item: OutboxItem, error: str) -> bool:
+        """Fail the message, pause the user's follows, cancel the rest; False if it was no
+        longer ours (another message to the chat got there first and cancelled it)."""
         async with self.database.transaction() as session:
-            await outbox.mark_failed(session, item.id, f"Forbidden: {error}")
-            await self._count(session, item, UsageEvent.NOTIFICATION_FAILED)
+            failed = await outbox.mark_failed(session, item.id, f"Forbidden: {error}") == 1
+            if failed:
+                await self._count(session, item, UsageEvent.NOTIFICATION_FAILED)
             await follows.deactivate_for_chat(session, item.chat_id)
             await outbox.cancel_pending_for_chat(
                 session, item.chat_id, "recipient blocked the bot"
             )
+        return failed
 
     async def _count(self, session: AsyncSession, item: OutboxItem, event: UsageEvent) -> None:
         """Count the outcome for the follow-up figures, on the Stockholm day, in the same
@@ -276,17 +290,24 @@ class OutboxWorker:
         day = self.clock.now().astimezone(self.timezone).date()
         await usage.count(session, day, event, item.area_id)
 
-    async def _mark_sent(self, item: OutboxItem) -> None:
+    # Each outcome is counted only when the status change hit the row (still pending, so still
+    # ours): a row cancelled meanwhile must not add to the figures a second time.
+
+    async def _mark_sent(self, item: OutboxItem) -> bool:
         async with self.database.transaction() as session:
-            await outbox.mark_sent(session, item.id, self.clock.now())
+            if await outbox.mark_sent(session, item.id, self.clock.now()) != 1:
+                return False
             await self._count(session, item, UsageEvent.NOTIFICATION_DELIVERED)
             if item.kind == STALE_REMINDER:
                 await self._count(session, item, UsageEvent.STALE_REMINDER_SENT)
+        return True
 
-    async def _mark_failed(self, item: OutboxItem, error: str) -> None:
+    async def _mark_failed(self, item: OutboxItem, error: str) -> bool:
         async with self.database.transaction() as session:
-            await outbox.mark_failed(session, item.id, error)
+            if await outbox.mark_failed(session, item.id, error) != 1:
+                return False
             await self._count(session, item, UsageEvent.NOTIFICATION_FAILED)
+        return True
 
 
 def outbox_worker(job_data: object) -> OutboxWorker:

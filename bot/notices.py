@@ -6,6 +6,7 @@ when it is sent. Every value an admin typed is escaped.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
 from html import escape
 from typing import Any
@@ -25,7 +26,9 @@ def _scope_label(scope: dict[str, Any], tr: Translator) -> str:
     return tr._("stadsdelsområde {area}").format(area=escape(scope["area_name"]))
 
 
-def _person_lines(person: dict[str, Any], tr: Translator) -> list[str]:
+def person_lines(person: Mapping[str, Any], tr: Translator) -> list[str]:
+    """A contact person's details (name, title, phone, e-mail, hours), escaped; the handover
+    notice and the handover wizard's summary show them alike."""
     lines = [f"<b>{escape(person['name'])}</b>"]
     if person.get("title"):
         lines.append(escape(person["title"]))
@@ -51,7 +54,7 @@ def render_handover(payload: dict[str, Any], tr: Translator) -> str:
         change = tr._("{new} är kontaktperson från och med {date}.").format(
             new=escape(new["name"]), date=when
         )
-    blocks = [[title, change], _person_lines(new, tr)]
+    blocks = [[title, change], person_lines(new, tr)]
     if payload.get("note"):
         blocks.append([tr._("Notering: {note}").format(note=escape(payload["note"]))])
     blocks.append(

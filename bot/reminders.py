@@ -35,7 +35,9 @@ async def queue_handover_day_reminders(services: Services) -> int:
 async def queue_stale_reminders(services: Services) -> int:
     stale_after = timedelta(days=services.settings.stale_after_days)
     async with services.database.transaction() as session:
-        return await enqueue_stale_reminders(session, services.today(), stale_after)
+        return await enqueue_stale_reminders(
+            session, services.today(), stale_after, timezone=services.settings.timezone
+        )
 
 
 async def remind_handover_day(context: BotContext) -> None:

@@ -34,7 +34,9 @@ class Services:
     def create(cls, settings: Settings) -> Services:
         """Wire the services; no I/O happens until `start()`."""
         geography = shipped_geography()
-        contacts = ContactDirectory(geography.emergency_number, settings.stale_after_days)
+        contacts = ContactDirectory(
+            geography.emergency_number, settings.stale_after_days, settings.timezone
+        )
         return cls(
             settings=settings,
             database=Database(settings.database_url),

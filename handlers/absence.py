@@ -18,7 +18,7 @@ from typing import Any
 from telegram import Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, MessageHandler, filters
 
-from bot.services.absences import AbsenceRequest, check_period, record_absence
+from bot.services.absences import AbsenceRequest, check_period, check_start, record_absence
 from bot.services.dates import parse_day
 from bot.services.errors import (
     InvalidDate,
@@ -26,11 +26,11 @@ from bot.services.errors import (
     OverlappingAbsence,
     UnknownTarget,
 )
-from bot.services.fields import FieldError
+from bot.services.fields import CONTACT_DETAILS, FieldError, check_contact_detail
 from bot.services.handovers import Person, ScopeSnapshot
-from handlers.admin_common import actor_of, new_token, refuse, stale_button
+from handlers.admin_common import actor_of, date_problem, new_token, stale_button
 from handlers.admin_wizard import (
-    CONTACT_DETAILS,
+    Outcome,
     StepCallback,
     TextStep,
     TypedAnswers,
@@ -130,17 +130,18 @@ async def skip_email(update: Update, context: BotContext) -> int:
         return await _summary(update, action, wizard)
 
 
-def _clean(field: str, text: str, wizard: dict[str, Any], today: date) -> str | None:
+async def _clean(action: Action, field: str, text: str, wizard: dict[str, Any]) -> str | None:
     """Check one answer (raises FieldError or InvalidDate); returns the value to keep."""
     if field in CONTACT_DETAILS:
-        return CONTACT_DETAILS[field](text)
+        return check_contact_detail(field, text)
+    day = parse_day(text, action.today)
     if field == "starts_on":
-        day = parse_day(text, today)
-        check_period(day, None, today)
+        # Also: is the contact shown still the contact that day (no handover planned before)?
+        await check_start(
+            action.session, wizard["scope_key"], wizard["expected"], day, action.today
+        )
     else:  # back_on, which must come after the first day away
-        starts_on = date.fromisoformat(wizard["starts_on"])
-        day = parse_day(text, today)
-        check_period(starts_on, day, today)
+        check_period(date.fromisoformat(wizard["starts_on"]), day, action.today)
     return day.isoformat()
 
 
@@ -221,31 +222,31 @@ def _request(wizard: dict[str, Any], idempotency_key: str) -> AbsenceRequest:
 
 async def _record(
     update: Update, context: BotContext, action: Action, request: AbsenceRequest, contact: str
-) -> None:
-    """Record the absence and say so, or say why not (a changed contact propagates)."""
+) -> Outcome:
+    """Record the absence, or say why not (a changed contact propagates)."""
     tr = action.tr
     try:
         recorded = await record_absence(
             action.session, actor_of(update, context), request, today=action.today
         )
     except NotAuthorized:
-        await refuse(update, tr)
-        return
+        return Outcome(refused=True)
     except OverlappingAbsence:
-        await reply(update, tr._("En frånvaro finns redan för en del av den perioden."))
-        return
-    except (FieldError, InvalidDate, UnknownTarget):
-        await reply(update, tr._("Något stämmer inte längre. Börja om med /franvaro."))
-        return
-    assert update.callback_query is not None
-    await update.callback_query.edit_message_reply_markup(None)
-    await reply(
-        update,
-        tr._("Klart! Från {start} visas {deputy} som kontakt, tills {name} är tillbaka.").format(
+        return Outcome(tr._("En frånvaro finns redan för en del av den perioden."))
+    except InvalidDate as error:
+        return Outcome(
+            date_problem(error, tr) + "\n" + tr._("Inget har sparats. Börja om med /franvaro.")
+        )
+    except (FieldError, UnknownTarget):
+        return Outcome(tr._("Något stämmer inte längre. Börja om med /franvaro."))
+    text = tr._("Klart! Från {start} visas {deputy} som kontakt, tills {name} är tillbaka.")
+    return Outcome(
+        text.format(
             start=tr.date(recorded.starts_on),
             deputy=escape(recorded.deputy_name),
             name=escape(contact),
         ),
+        done=True,
     )
 
 

@@ -8,7 +8,6 @@ against the database and the admin's own areas; a refusal is audited there.
 from __future__ import annotations
 
 import re
-import unicodedata
 from datetime import timedelta
 from html import escape
 from typing import Any
@@ -16,14 +15,29 @@ from typing import Any
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
-from bot.clock import as_utc, utcnow
+from bot.clock import local_date, utcnow
 from bot.i18n import Translator
-from bot.models import ContactRole, Grant
+from bot.models import ContactRole
 from bot.services import authz, grants, invites, outbox
-from bot.services.entries import Entry, HistoryLine, confirm_entry, history, my_entries
-from bot.services.errors import InvalidInvite, InviteProblem, NotAuthorized, UnknownTarget
+from bot.services.agreements import find_area
+from bot.services.entries import (
+    Entry,
+    HistoryLine,
+    ScopeHistory,
+    confirm_entry,
+    my_entries,
+    scope_history,
+)
+from bot.services.errors import (
+    InvalidInvite,
+    InvalidInviteDays,
+    InviteProblem,
+    NotAuthorized,
+    UnknownArea,
+    UnknownTarget,
+)
 from bot.services.lookup import Outcome, is_too_long
-from bot.services.scopes import Scope, resolve_scope, scope_candidates
+from bot.services.scopes import scope_candidates
 from handlers.admin_common import actor_of, refuse, stale_button
 from handlers.common import Action, BotContext, reply, user_action
 
@@ -48,10 +62,15 @@ def _entry_label(entry: Entry, tr: Translator) -> str:
 async def confirm_command(update: Update, context: BotContext) -> None:
     """/bekrafta: the admin's entries as buttons; a press confirms one as still correct."""
     async with user_action(update, context) as action:
-        stale_after = timedelta(days=action.services.settings.stale_after_days)
+        settings = action.services.settings
+        stale_after = timedelta(days=settings.stale_after_days)
         try:
-            _, entries = await my_entries(
-                action.session, actor_of(update, context), action.today, stale_after
+            entries = await my_entries(
+                action.session,
+                actor_of(update, context),
+                action.today,
+                stale_after,
+                timezone=settings.timezone,
             )
         except NotAuthorized:
             await refuse(update, action.tr)
@@ -60,9 +79,12 @@ async def confirm_command(update: Update, context: BotContext) -> None:
             await reply(update, action.tr._("Det finns inga uppgifter i dina områden."))
             return
         rows = [
-            [InlineKeyboardButton(label, callback_data=f"bk:{entry.assignment_id}")]
+            [
+                InlineKeyboardButton(
+                    _entry_label(entry, action.tr), callback_data=f"bk:{entry.assignment_id}"
+                )
+            ]
             for entry in entries[:MAX_ENTRY_BUTTONS]
-            if (label := _entry_label(entry, action.tr))
         ]
         await reply(
             update,
@@ -98,21 +120,6 @@ async def confirm_button(update: Update, context: BotContext) -> None:
                 scope=escape(entry.scope_name), name=escape(entry.name)
             ),
         )
-
-
-def _slug(text: str) -> str:
-    plain = unicodedata.normalize("NFKD", text.casefold())
-    plain = "".join(c for c in plain if not unicodedata.combining(c))
-    return re.sub(r"[^a-z0-9]+", "-", plain).strip("-")
-
-
-def area_id_for(action: Action, text: str) -> str | None:
-    """An area id from its id, name or an old district name, typed loosely."""
-    wanted = _slug(text)
-    for area in action.services.geography.areas:
-        if wanted in (area.id, _slug(area.name), *(_slug(a) for a in area.aliases)):
-            return area.id
-    return None
 
 
 def _access_help(tr: Translator) -> str:
@@ -173,35 +180,27 @@ async def _change_grant(
     update: Update, action: Action, actor: authz.Actor, verb: str, user_id: int, area: list[str]
 ) -> None:
     tr = action.tr
-    area_id = area_id_for(action, " ".join(area))
-    if area_id is None:
-        await authz.require_city_admin(action.session, actor, "grant.change", "-")
+    # None when the text names no area: the service refuses a non-city-admin first.
+    area_id = find_area(action.services.geography.areas, " ".join(area))
+    try:
+        if verb in ("ge", "grant"):
+            _, is_new = await grants.grant_area_admin(action.session, actor, user_id, area_id)
+            text = (
+                tr._("{user} är nu administratör för {area}.")
+                if is_new
+                else tr._("{user} är redan administratör för {area}.")
+            )
+        else:
+            await grants.revoke_area_admin(action.session, actor, user_id, area_id)
+            text = tr._("{user} är inte längre administratör för {area}.")
+    except UnknownArea:
         await reply(update, tr._("Det området känner jag inte till. Skriv till exempel Bromma."))
         return
+    except UnknownTarget:  # revoking a role the user does not have
+        text = tr._("{user} är inte administratör för {area}.")
+    assert area_id is not None  # the service knew the area
     area_name = escape(action.services.geography.area(area_id).name)
-    if verb in ("ge", "grant"):
-        _, is_new = await grants.grant_area_admin(action.session, actor, user_id, area_id)
-        text = (
-            tr._("{user} är nu administratör för {area}.")
-            if is_new
-            else tr._("{user} är redan administratör för {area}.")
-        )
-        await reply(update, text.format(user=user_id, area=area_name))
-        return
-    try:
-        await grants.revoke_area_admin(action.session, actor, user_id, area_id)
-    except UnknownTarget:
-        await reply(
-            update,
-            tr._("{user} är inte administratör för {area}.").format(user=user_id, area=area_name),
-        )
-        return
-    await reply(
-        update,
-        tr._("{user} är inte längre administratör för {area}.").format(
-            user=user_id, area=area_name
-        ),
-    )
+    await reply(update, text.format(user=user_id, area=area_name))
 
 
 async def _create_code(
@@ -211,9 +210,10 @@ async def _create_code(
     days = DEFAULT_INVITE_DAYS
     if len(rest) > 1 and rest[-1].isdigit():
         days, rest = int(rest[-1]), rest[:-1]
-    area_id = area_id_for(action, " ".join(rest))
-    if area_id is None or not 1 <= days <= invites.MAX_DAYS:
-        await authz.require_city_admin(action.session, actor, "invite.create", "-")
+    area_id = find_area(action.services.geography.areas, " ".join(rest))
+    try:
+        created = await invites.create_invite(action.session, actor, area_id, days, utcnow())
+    except (UnknownArea, InvalidInviteDays):
         await reply(
             update,
             tr._("Skriv till exempel: /behorighet kod Kungsholmen 7 (högst {max} dagar).").format(
@@ -221,16 +221,16 @@ async def _create_code(
             ),
         )
         return
-    created = await invites.create_invite(action.session, actor, area_id, days, utcnow())
+    expires_on = local_date(created.expires_at, action.services.settings.timezone)
     await reply(
         update,
         tr._(
             "Engångskod för administratör i {area}: <code>{code}</code>\n"
             "Gäller till {date}. Den som fått koden skriver /kod {code} till mig."
         ).format(
-            area=escape(action.services.geography.area(area_id).name),
+            area=escape(action.services.geography.area(created.area_id).name),
             code=created.code,
-            date=tr.date(created.expires_at.date()),
+            date=tr.date(expires_on),
         ),
     )
 
@@ -240,16 +240,17 @@ async def revoke_button(update: Update, context: BotContext) -> None:
     assert query is not None
     found = REVOKE.match(query.data or "")
     async with user_action(update, context) as action:
-        grant = await action.session.get(Grant, int(found.group(1))) if found else None
-        if grant is None or grant.revoked_at is not None:
-            await stale_button(update, action.tr)
-            return
         try:
-            await grants.revoke_area_admin(
-                action.session, actor_of(update, context), grant.user_id, grant.area_id
+            if found is None:
+                raise UnknownTarget(query.data or "")
+            grant = await grants.revoke_grant(
+                action.session, actor_of(update, context), int(found.group(1))
             )
         except NotAuthorized:
             await refuse(update, action.tr)
+            return
+        except UnknownTarget:
+            await stale_button(update, action.tr)
             return
         await query.answer()
         await reply(
@@ -304,9 +305,14 @@ async def history_command(update: Update, context: BotContext) -> None:
         answer = await action.services.index.answer(action.session, query, action.today)
         candidates = scope_candidates(answer.result.matches)
         if answer.result.outcome is Outcome.CONFIDENT and candidates:
-            scope = await resolve_scope(action.session, candidates[0].key)
-            if scope is not None:
-                await _show_history(update, context, action, scope)
+            try:
+                shown = await scope_history(
+                    action.session, actor_of(update, context), candidates[0].key
+                )
+            except UnknownTarget:
+                pass  # the index is a moment behind the database: offer the candidates
+            else:
+                await reply(update, _history_text(shown, tr))
                 return
         if candidates:
             rows = [
@@ -322,29 +328,26 @@ async def history_button(update: Update, context: BotContext) -> None:
     assert query is not None
     found = HISTORY.match(query.data or "")
     async with user_action(update, context) as action:
-        scope = await resolve_scope(action.session, found.group(1)) if found else None
-        if scope is None:
+        try:
+            if found is None:
+                raise UnknownTarget(query.data or "")
+            shown = await scope_history(action.session, actor_of(update, context), found.group(1))
+        except UnknownTarget:
             await stale_button(update, action.tr)
             return
         await query.answer()
-        await _show_history(update, context, action, scope)
+        await reply(update, _history_text(shown, action.tr))
 
 
-async def _show_history(update: Update, context: BotContext, action: Action, scope: Scope) -> None:
-    tr = action.tr
-    granted = await authz.permissions(action.session, actor_of(update, context))
-    with_deliveries = granted.covers(scope.area_id)
-    lines = [tr._("<b>Kontaktpersoner för {scope}</b>").format(scope=escape(scope.name))]
-    own = await history(action.session, scope, with_deliveries=with_deliveries)
-    if scope.is_school and not own:
+def _history_text(shown: ScopeHistory, tr: Translator) -> str:
+    lines = [tr._("<b>Kontaktpersoner för {scope}</b>").format(scope=escape(shown.scope.name))]
+    if shown.inherited:
         lines.append(tr._("Skolan har ingen egen kontaktperson; områdets gäller:"))
-        area = Scope(scope.area_id, scope.area_name)
-        own = await history(action.session, area, with_deliveries=with_deliveries)
-    if not own:
+    if not shown.lines:
         lines.append(tr._("Ingen kontaktperson har registrerats."))
-    for line in own:
+    for line in shown.lines:
         lines += _history_lines(line, tr)
-    await reply(update, "\n".join(lines))
+    return "\n".join(lines)
 
 
 def _history_lines(line: HistoryLine, tr: Translator) -> list[str]:
@@ -396,7 +399,7 @@ async def deliveries_command(update: Update, context: BotContext) -> None:
         for item in failed:
             lines.append(
                 tr._("• {date}, mottagare …{tail}: {error} ({attempts} försök)").format(
-                    date=tr.date(as_utc(item.created_at).date()),
+                    date=tr.date(local_date(item.created_at, action.services.settings.timezone)),
                     tail=str(item.chat_id)[-4:],
                     error=escape(item.last_error or "?"),
                     attempts=item.attempts,

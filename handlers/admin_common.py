@@ -7,15 +7,13 @@ or area) in `handlers.scope_step`.
 from __future__ import annotations
 
 import secrets
-from html import escape
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from bot.i18n import Translator
 from bot.services.authz import Actor
 from bot.services.errors import InvalidDate, InvalidDateReason
-from bot.services.fields import NAME_MAX_LENGTH, FieldError
-from bot.services.handovers import PersonalNumberInText
+from bot.services.fields import NAME_MAX_LENGTH, FieldError, PersonalNumberInText
 from handlers.common import BotContext, reply
 
 
@@ -88,18 +86,10 @@ def date_problem(error: InvalidDate, tr: Translator) -> str:
     limit = tr.date(error.limit) if error.limit else ""
     if error.reason is InvalidDateReason.BACK_NOT_AFTER_START:
         return tr._("Dagen tillbaka måste komma efter {date}.").format(date=limit)
+    if error.reason is InvalidDateReason.CONTACT_REPLACED:
+        return tr._(
+            "Från {date} tar en ny kontaktperson över där. Frånvaron måste börja före det datumet."
+        ).format(date=limit)
     return tr._(
         "Den nuvarande kontaktpersonen gäller från {date}. Den nya måste börja senare."
     ).format(date=limit)
-
-
-def person_summary(data: dict[str, str | None], tr: Translator) -> list[str]:
-    lines = [f"<b>{escape(data['name'] or '')}</b>"]
-    if data.get("title"):
-        lines.append(escape(data["title"] or ""))
-    lines.append(tr._("Telefon: {phone}").format(phone=escape(data["phone"] or "")))
-    if data.get("email"):
-        lines.append(tr._("E-post: {email}").format(email=escape(data["email"] or "")))
-    if data.get("hours"):
-        lines.append(tr._("Tider: {hours}").format(hours=escape(data["hours"] or "")))
-    return lines

@@ -19,9 +19,8 @@ from telegram.warnings import PTBUserWarning
 
 from bot.i18n import Translator
 from bot.services.errors import ContactChangedMeanwhile, InvalidDate
-from bot.services.fields import NAME_MAX_LENGTH, FieldError, normalise_email, normalise_phone
-from bot.services.handovers import check_free_text, check_optional
-from handlers.admin_common import button, date_problem, field_problem
+from bot.services.fields import FieldError
+from handlers.admin_common import button, date_problem, field_problem, refuse
 from handlers.common import Action, BotContext, reply, user_action
 
 # A wizard step as PTB calls it; returns the next conversation state.
@@ -66,22 +65,47 @@ def summary_token(update: Update, answers: dict[str, Any], prefix: str) -> str |
     return token if token is not None and answers.get("token") == token else None
 
 
+@dataclass(frozen=True)
+class Outcome:
+    """What a confirm press came to, told once its transaction is over: `text` to say,
+    `done` when it was recorded (the summary's buttons go), or `refused` (not this admin's to
+    do; the refusal is shown instead of `text`)."""
+
+    text: str = ""
+    done: bool = False
+    refused: bool = False
+
+
 async def record_confirmed(
     update: Update,
     context: BotContext,
-    record: Callable[[Action], Awaitable[None]],
+    record: Callable[[Action], Awaitable[Outcome]],
     changed_meanwhile: Callable[[Translator], str],
 ) -> None:
-    """Answer the confirm press and `record` in one transaction. If the contact changed
-    meanwhile, that transaction is rolled back whole; a fresh one says `changed_meanwhile`."""
-    assert update.callback_query is not None
+    """`record` in one transaction, then answer the press and say how it went.
+
+    Nothing is sent inside the transaction: a message that fails to go out (a timeout) must
+    not roll back what the admin is told is done. If the contact changed meanwhile, the
+    transaction is rolled back whole and the admin is told `changed_meanwhile`.
+    """
+    query = update.callback_query
+    assert query is not None
+    tr: Translator | None = None
     try:
         async with user_action(update, context) as action:
-            await update.callback_query.answer()
-            await record(action)
+            tr = action.tr
+            outcome = await record(action)
     except ContactChangedMeanwhile:
-        async with user_action(update, context) as action:
-            await reply(update, changed_meanwhile(action.tr))
+        assert tr is not None
+        outcome = Outcome(changed_meanwhile(tr))
+    assert tr is not None
+    if outcome.refused:
+        await refuse(update, tr)
+        return
+    await query.answer()
+    if outcome.done:
+        await query.edit_message_reply_markup(None)
+    await reply(update, outcome.text)
 
 
 def wizard_data(context: BotContext, wizard_key: str) -> dict[str, Any]:
@@ -140,24 +164,15 @@ class TextStep(NamedTuple):
     next_state: int
 
 
-# How a typed contact detail is checked (each raises FieldError) and cleaned for keeping.
-CONTACT_DETAILS: dict[str, Callable[[str], str | None]] = {
-    "name": lambda text: check_free_text(text, max_length=NAME_MAX_LENGTH, required=True),
-    "title": check_optional,
-    "phone": normalise_phone,
-    "email": normalise_email,
-    "hours": check_optional,
-}
-
-
 @dataclass(frozen=True)
 class TypedAnswers:
-    """A wizard's typed questions by state. `clean(field, text, answers, today)` checks an
-    answer (raising FieldError or InvalidDate) and returns the value to keep; `ask` asks the
-    question of a state and returns it."""
+    """A wizard's typed questions by state. `clean(action, field, text, answers)` checks an
+    answer (raising FieldError or InvalidDate; it may ask a service, in the action's
+    transaction) and returns the value to keep; `ask` asks the question of a state and
+    returns it."""
 
     steps: Mapping[int, TextStep]
-    clean: Callable[[str, str, dict[str, Any], date], str | None]
+    clean: Callable[[Action, str, str, dict[str, Any]], Awaitable[str | None]]
     ask: Callable[[Update, Action, dict[str, Any], int], Awaitable[int]]
 
     async def take(
@@ -166,7 +181,7 @@ class TypedAnswers:
         """Keep the answer to `state`'s question and ask the next; or say what to type instead."""
         step = self.steps[state]
         try:
-            answers[step.field] = self.clean(step.field, text, answers, action.today)
+            answers[step.field] = await self.clean(action, step.field, text, answers)
         except InvalidDate as error:
             await reply(update, date_problem(error, action.tr))
             return state

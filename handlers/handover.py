@@ -28,9 +28,10 @@ from telegram.ext import (
 )
 
 from bot.i18n import Translator
+from bot.notices import person_lines
 from bot.services.dates import parse_day
 from bot.services.errors import InvalidDate, NotAuthorized, UnknownTarget
-from bot.services.fields import FieldError
+from bot.services.fields import CONTACT_DETAILS, FieldError, check_contact_detail
 from bot.services.handovers import (
     HandoverRecorded,
     HandoverRequest,
@@ -40,11 +41,12 @@ from bot.services.handovers import (
     check_note,
     handover_by_key,
     record_handover,
+    replaced_contact,
 )
-from handlers.admin_common import actor_of, new_token, person_summary, refuse, stale_button
+from handlers.admin_common import actor_of, new_token, stale_button
 from handlers.admin_wizard import (
-    CONTACT_DETAILS,
     Handler,
+    Outcome,
     StepCallback,
     TextStep,
     TypedAnswers,
@@ -104,7 +106,6 @@ async def _show_current(
     _wizard(context).update(
         expected=chosen.open_assignment_id,
         open_from=chosen.open_from.isoformat() if chosen.open_from else None,
-        old_name=(chosen.current.deputy_for or chosen.current.name) if chosen.current else None,
     )
     tr = action.tr
     lines = [tr._("<b>{scope}</b>").format(scope=escape(chosen.scope.name))]
@@ -170,15 +171,15 @@ async def skip_or_pick(update: Update, context: BotContext) -> int:
         return await _ask(update, action, wizard, STEPS[state].next_state)
 
 
-def _clean(field: str, text: str, wizard: dict[str, Any], today: date) -> str | None:
+async def _clean(action: Action, field: str, text: str, wizard: dict[str, Any]) -> str | None:
     """Check one answer (raises FieldError or InvalidDate); returns the value to keep."""
     if field in CONTACT_DETAILS:
-        return CONTACT_DETAILS[field](text)
+        return check_contact_detail(field, text)
     if field == "note":
         return check_note(text)
-    day = parse_day(text, today)
+    day = parse_day(text, action.today)
     open_from = date.fromisoformat(wizard["open_from"]) if wizard.get("open_from") else None
-    check_effective_date(day, today, open_from)
+    check_effective_date(day, action.today, open_from)
     return day.isoformat()
 
 
@@ -187,8 +188,8 @@ async def _ask(update: Update, action: Action, wizard: dict[str, Any], state: in
     tr = action.tr
     wizard["state"] = state
     if state == CONFIRM:
-        await _summary(update, action, wizard)
-    elif state == DATE:
+        return await _summary(update, action, wizard)
+    if state == DATE:
         await reply(update, QUESTIONS[state](tr), reply_markup=day_keyboard(tr, PREFIX))
     elif state in OPTIONAL:
         await reply(update, QUESTIONS[state](tr), reply_markup=skip_keyboard(tr, PREFIX))
@@ -200,24 +201,34 @@ async def _ask(update: Update, action: Action, wizard: dict[str, Any], state: in
 ANSWERS = TypedAnswers(STEPS, _clean, _ask)
 
 
-async def _summary(update: Update, action: Action, wizard: dict[str, Any]) -> None:
+async def _summary(update: Update, action: Action, wizard: dict[str, Any]) -> int:
     tr = action.tr
+    effective_on = date.fromisoformat(wizard["date"])
+    try:
+        # Whom the new contact replaces on the chosen day, which need not be today's contact.
+        old_name = await replaced_contact(
+            action.session, wizard["scope_key"], effective_on, action.services.contacts
+        )
+    except UnknownTarget:
+        wizard.clear()  # the school is gone: nothing left to hand over
+        await reply(update, tr._("Börja om med /overlamning."))
+        return END
     wizard["token"] = new_token()
-    when = tr.date(date.fromisoformat(wizard["date"]))
     lines = [
         tr._("<b>Stämmer det här?</b>"),
         tr._("Ny kontaktperson för {scope} från och med {date}:").format(
-            scope=escape(wizard["scope_name"]), date=when
+            scope=escape(wizard["scope_name"]), date=tr.date(effective_on)
         ),
-        *person_summary(wizard, tr),
+        *person_lines(wizard, tr),
     ]
-    if wizard.get("old_name"):
-        lines.append(tr._("Ersätter: {name}").format(name=escape(wizard["old_name"])))
+    if old_name:
+        lines.append(tr._("Ersätter: {name}").format(name=escape(old_name)))
     if wizard.get("note"):
         lines.append(tr._("Notering: {note}").format(note=escape(wizard["note"])))
     lines += ["", tr._("Alla som följer skolan eller området får ett meddelande.")]
     keyboard = confirm_keyboard(tr, PREFIX, wizard["token"])
     await reply(update, "\n".join(lines), reply_markup=keyboard)
+    return CONFIRM
 
 
 async def confirm(update: Update, context: BotContext) -> int:
@@ -259,8 +270,8 @@ def _request(wizard: dict[str, Any], idempotency_key: str) -> HandoverRequest:
 
 async def _record(
     update: Update, context: BotContext, action: Action, request: HandoverRequest
-) -> None:
-    """Record the handover and say so, or say why not (a changed contact propagates)."""
+) -> Outcome:
+    """Record the handover, or say why not (a changed contact propagates)."""
     try:
         recorded = await record_handover(
             action.session,
@@ -270,24 +281,18 @@ async def _record(
             directory=action.services.contacts,
         )
     except NotAuthorized:
-        await refuse(update, action.tr)
-        return
+        return Outcome(refused=True)
     except (FieldError, InvalidDate, UnknownTarget):
-        await reply(
-            update,
+        return Outcome(
             action.tr._(
                 "Något i uppgifterna stämmer inte längre. Inget har sparats. "
                 "Börja om med /overlamning."
-            ),
+            )
         )
-        return
-    assert update.callback_query is not None
-    await update.callback_query.edit_message_reply_markup(None)
-    await reply(update, _done_text(action, recorded))
+    return Outcome(_done_text(action.tr, recorded), done=True)
 
 
-def _done_text(action: Action, recorded: HandoverRecorded) -> str:
-    tr = action.tr
+def _done_text(tr: Translator, recorded: HandoverRecorded) -> str:
     if recorded.duplicate:
         return tr._("Den här överlämningen är redan registrerad.")
     recipients = recorded.recipients

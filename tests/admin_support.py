@@ -9,13 +9,13 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from bench.clocks import VirtualClock
 from bot.app import build_application
 from bot.config import Settings
 from bot.delivery import DeliveryReport, OutboxWorker, outbox_worker
 from bot.models import Base, Handover, Notification
 from bot.services.authz import Actor
 from bot.services.grants import grant_area_admin, revoke_area_admin
-from tests.clocks import VirtualClock
 from tests.fakes import ChatDriver, RecordingBotApi, texts
 
 CITY_ADMIN = 111

@@ -5,11 +5,11 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select, update
 
 from bot.cli import invite_code
 from bot.clock import utcnow
@@ -21,8 +21,13 @@ from bot.models import (
     Follow,
     Grant,
     Invite,
+    Notification,
 )
+from bot.services.absences import AbsenceRequest, record_absence
 from bot.services.authz import Actor
+from bot.services.entries import scope_history
+from bot.services.errors import InvalidDate, InvalidDateReason, InvalidInviteDays
+from bot.services.handovers import Person
 from bot.services.invites import create_invite
 from tests.admin_support import (
     ADMIN,
@@ -35,6 +40,7 @@ from tests.admin_support import (
     grant,
     notices_to,
     sent,
+    walk_handover,
 )
 from tests.fakes import ChatDriver, RecordingBotApi
 
@@ -258,5 +264,169 @@ async def test_expired_invite_is_refused_and_a_city_admin_creates_codes_in_the_b
         code = CODE.search(reply)
         assert code is not None and "Engångskod för administratör i Bromma" in reply
         assert "Bromma" in sent(await newcomer.send(f"/code {code.group(0)}"))
-        assert "bara stadens" not in sent(await newcomer.send("/behorighet kod Bromma"))
+        # Now an area admin, still no city admin: codes are not theirs to make.
+        assert "delas ut av stadens" in sent(await newcomer.send("/behorighet kod Bromma"))
         assert await count(app, Invite) == 2
+
+
+async def test_an_absence_from_the_day_a_planned_handover_takes_effect_is_explained(
+    make_settings: Callable[..., Settings], api: RecordingBotApi
+) -> None:
+    async with admin_app(make_settings, api) as app:
+        services = app.bot_data.services
+        today = services.today()
+        handover_day = today + timedelta(days=3)
+        admin = ChatDriver(app, api, user_id=CITY_ADMIN)
+        await walk_handover(admin, date=handover_day.isoformat())
+        assert "Klart!" in sent(await admin.press("✅ Bekräfta"))
+
+        assert "Fatima Noor (exempel)" in sent(await admin.send("/franvaro Kungsholmen"))
+        refused = sent(await admin.send(handover_day.isoformat()))
+        assert "ny kontaktperson" in refused and translator_date(handover_day) in refused
+        assert "ändrades" not in refused
+        assert "tillbaka" in sent(await admin.press("Imorgon"))  # before the handover: fine
+        await admin.send((today + timedelta(days=5)).isoformat())
+        await admin.send("Vera Vikarie")
+        await admin.send("070-111 22 33")
+        await admin.press("Hoppa över")
+        assert "Klart!" in sent(await admin.press("✅ Bekräfta"))
+
+        # The service says the same to any caller, with the day the new contact starts.
+        async with services.database.transaction() as session:
+            fatima = await session.scalar(
+                select(ContactAssignment.id)
+                .where(
+                    ContactAssignment.area_id == "kungsholmen",
+                    ContactAssignment.role == "samverkan",
+                )
+                .order_by(ContactAssignment.valid_from)
+            )
+        request = AbsenceRequest(
+            "a:kungsholmen",
+            int(fatima or 0),
+            handover_day + timedelta(days=1),
+            handover_day + timedelta(days=4),
+            Person("Olle Holm", "08-508 000 02"),
+            "late-absence",
+        )
+        with pytest.raises(InvalidDate) as caught:
+            async with services.database.transaction() as session:
+                await record_absence(session, Actor.cli(), request, today=today)
+        assert caught.value.reason is InvalidDateReason.CONTACT_REPLACED
+        assert caught.value.limit == handover_day
+
+
+async def test_a_forged_revoke_button_is_refused_before_anything_is_looked_up(
+    make_settings: Callable[..., Settings], api: RecordingBotApi
+) -> None:
+    async with admin_app(make_settings, api) as app:
+        await grant(app, ADMIN, "kungsholmen")
+        async with app.bot_data.services.database.transaction() as session:
+            (existing,) = await session.scalars(select(Grant.id))
+        admin = ChatDriver(app, api, user_id=ADMIN)
+        await admin.send("/overlamning")  # any message with buttons to press "on"
+        # An existing grant and one that does not exist look the same to a non-city-admin.
+        for grant_id in (existing, 99999):
+            assert "bara administratörer" in sent(await admin.press(data=f"gr:rv:{grant_id}"))
+        refusals = await count(app, AuditEvent, AuditEvent.action == "refused")
+        assert refusals == 2
+        assert await count(app, Grant, Grant.revoked_at.is_(None)) == 1
+        city = ChatDriver(app, api, user_id=CITY_ADMIN)
+        await city.send("/behorighet")
+        assert "fungerar inte längre" in sent(await city.press(data="gr:rv:99999"))
+
+
+async def test_invite_days_out_of_range_are_explained_by_the_service(
+    make_settings: Callable[..., Settings], api: RecordingBotApi
+) -> None:
+    async with admin_app(make_settings, api) as app:
+        city = ChatDriver(app, api, user_id=CITY_ADMIN)
+        assert "högst 30 dagar" in sent(await city.send("/behorighet kod Bromma 31"))
+        assert "högst 30 dagar" in sent(await city.send("/behorighet kod Atlantis 3"))
+        admin = ChatDriver(app, api, user_id=ADMIN)
+        assert "delas ut av stadens" in sent(await admin.send("/behorighet kod Atlantis 99"))
+        assert await count(app, Invite) == 0
+        async with app.bot_data.services.database.transaction() as session:
+            with pytest.raises(InvalidInviteDays):
+                await create_invite(session, Actor.cli(), "bromma", 31, utcnow())
+
+
+async def test_stored_moments_are_shown_as_stockholm_days(
+    make_settings: Callable[..., Settings],
+    api: RecordingBotApi,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    async with admin_app(make_settings, api) as app:
+        services = app.bot_data.services
+        await grant(app, ADMIN, "kungsholmen")
+        # 23:30 UTC is already the next day in Stockholm (00:30 in winter, 01:30 in summer).
+        day = services.today() - timedelta(days=200)
+        late = datetime.combine(day, time(23, 30), tzinfo=UTC)
+        async with services.database.transaction() as session:
+            await session.execute(
+                update(ContactAssignment)
+                .where(ContactAssignment.area_id == "kungsholmen")
+                .values(confirmed_at=late)
+            )
+            session.add(
+                Notification(
+                    chat_id=FOLLOWER,
+                    kind="handover",
+                    payload={},
+                    dedupe_key="late",
+                    status="failed",
+                    attempts=1,
+                    next_attempt_at=late,
+                    created_at=late,
+                    area_id="kungsholmen",
+                    last_error="Forbidden",
+                )
+            )
+        local_day, utc_day = translator_date(day + timedelta(days=1)), translator_date(day)
+        # The card a teacher sees …
+        card = sent(await ChatDriver(app, api, user_id=FOLLOWER).send("Kungsholmen"))
+        assert local_day in card and utc_day not in card
+        # … the weekly reminder to the area's admin …
+        (job,) = app.job_queue.get_jobs_by_name("remind_stale")
+        await job.run(app)
+        await deliver(app)
+        (reminder,) = notices_to(api, ADMIN)
+        assert local_day in reminder and utc_day not in reminder
+        # … the admin's delivery overview …
+        deliveries = sent(await ChatDriver(app, api, user_id=ADMIN).send("/leveranser"))
+        assert local_day in deliveries and utc_day not in deliveries
+        # … and the expiry of an invite code made late in the evening (UTC).
+        monkeypatch.setattr("handlers.admin.utcnow", lambda: late)
+        city = ChatDriver(app, api, user_id=CITY_ADMIN)
+        created = sent(await city.send("/behorighet kod Bromma 7"))
+        assert translator_date(day + timedelta(days=8)) in created
+
+
+async def test_history_reads_a_scope_in_a_fixed_number_of_queries(
+    make_settings: Callable[..., Settings], api: RecordingBotApi
+) -> None:
+    async with admin_app(make_settings, api) as app:
+        services = app.bot_data.services
+        today = services.today()
+        admin = ChatDriver(app, api, user_id=CITY_ADMIN)
+        for days_ahead, name in ((2, "Sara Ek"), (4, "Olle Holm"), (6, "Vera Vikarie")):
+            await walk_handover(
+                admin, name=name, date=(today + timedelta(days=days_ahead)).isoformat()
+            )
+            assert "Klart!" in sent(await admin.press("✅ Bekräfta"))
+        statements: list[str] = []
+
+        def note(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+            statements.append(statement)
+
+        engine = services.database.engine.sync_engine
+        event.listen(engine, "before_cursor_execute", note)
+        try:
+            async with services.database.transaction() as session:
+                result = await scope_history(session, Actor.cli(), "a:kungsholmen")
+        finally:
+            event.remove(engine, "before_cursor_execute", note)
+        names = [line.name for line in result.lines]
+        assert names == ["Vera Vikarie", "Olle Holm", "Sara Ek", "Fatima Noor (exempel)"]
+        assert all(line.deliveries is not None for line in result.lines[:3])
+        assert len(statements) <= 6  # not three more per contact person

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy import func, select
@@ -18,7 +19,7 @@ from bot.services.absences import AbsenceRequest, record_absence
 from bot.services.authz import Actor
 from bot.services.entries import confirm_entry
 from bot.services.errors import NotAuthorized
-from bot.services.grants import active_grants, grant_area_admin, revoke_area_admin
+from bot.services.grants import active_grants, grant_area_admin, revoke_area_admin, revoke_grant
 from bot.services.handovers import HandoverRequest, Person, record_handover, snapshot
 from bot.services.invites import create_invite
 
@@ -41,8 +42,11 @@ ROLES = {
 @dataclass(frozen=True)
 class Case:
     run: Callable[[AsyncSession, Actor, Services], Awaitable[object]]
-    writes: type  # the table an allowed action adds to or changes
+    # The table an allowed action adds to or changes; None: it only reads (nothing is written,
+    # not even an audit entry), and `shows` checks what it read.
+    writes: type | None
     city_only: bool
+    shows: Callable[[Any], bool] | None = None
 
 
 async def _current(session: AsyncSession) -> ContactAssignment:
@@ -102,6 +106,14 @@ async def revoke(session: AsyncSession, actor: Actor, services: Services) -> obj
     return await revoke_area_admin(session, actor, SUBJECT, "bromma")
 
 
+async def revoke_by_button(session: AsyncSession, actor: Actor, services: Services) -> object:
+    grant_id = await session.scalar(
+        select(Grant.id).where(Grant.user_id == SUBJECT, Grant.revoked_at.is_(None))
+    )
+    assert grant_id is not None
+    return await revoke_grant(session, actor, grant_id)
+
+
 async def list_grants(session: AsyncSession, actor: Actor, services: Services) -> object:
     return await active_grants(session, actor)
 
@@ -114,10 +126,26 @@ CASES = {
     "handover": Case(handover, Handover, city_only=False),
     "absence": Case(absence, Absence, city_only=False),
     "confirm": Case(confirm, AuditEvent, city_only=False),
-    "open the wizard": Case(open_wizard, AuditEvent, city_only=False),
+    "open the wizard": Case(
+        open_wizard,
+        None,
+        city_only=False,
+        shows=lambda shown: (
+            shown.scope.key == "a:kungsholmen" and shown.current.name == "Fatima Noor (exempel)"
+        ),
+    ),
     "grant a role": Case(grant, Grant, city_only=True),
     "revoke a role": Case(revoke, AuditEvent, city_only=True),
-    "list roles": Case(list_grants, AuditEvent, city_only=True),
+    "revoke a role by its button": Case(revoke_by_button, AuditEvent, city_only=True),
+    "list roles": Case(
+        list_grants,
+        None,
+        city_only=True,
+        shows=lambda grants: (
+            {(g.user_id, g.area_id) for g in grants}
+            == {(RIGHT, "kungsholmen"), (OTHER, "bromma"), (SUBJECT, "bromma")}
+        ),
+    ),
     "create an invite": Case(invite, Invite, city_only=True),
 }
 
@@ -158,10 +186,14 @@ async def test_authorization_matrix(services: Services, action: str, role: str) 
     before = await _counts(services)
     if allowed:
         async with services.database.transaction() as session:
-            await case.run(session, actor, services)
+            result = await case.run(session, actor, services)
         after = await _counts(services)
-        table = case.writes.__tablename__  # type: ignore[attr-defined]
-        assert after[table] > before[table] or action in ("open the wizard", "list roles")
+        if case.writes is None:
+            assert after == before  # a read: nothing written, no audit entry
+            assert case.shows is not None and case.shows(result)
+        else:
+            table = case.writes.__tablename__  # type: ignore[attr-defined]
+            assert after[table] > before[table]
         return
     with pytest.raises(NotAuthorized):
         async with services.database.transaction() as session:

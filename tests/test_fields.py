@@ -6,12 +6,16 @@ import pytest
 
 from bot.services.fields import (
     FieldError,
+    PersonalNumberInText,
+    check_contact_detail,
+    check_free_text,
     clean_text,
     normalise_email,
     normalise_phone,
     normalise_skolenhetskod,
     parse_iso_date,
 )
+from bot.services.handovers import Person
 
 
 @pytest.mark.parametrize(
@@ -62,3 +66,44 @@ def test_codes_and_dates() -> None:
     assert parse_iso_date("2026-12-01").isoformat() == "2026-12-01"
     with pytest.raises(FieldError):
         parse_iso_date("1/12")
+
+
+def test_free_text_with_a_personnummer_is_refused_without_repeating_it() -> None:
+    assert check_free_text("  Socialsekreterare ", max_length=120) == "Socialsekreterare"
+    with pytest.raises(PersonalNumberInText) as caught:
+        check_free_text("Gäller 640823-3234", max_length=120)
+    assert "640823" not in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("field", "raw", "expected"),
+    [
+        ("name", " Sara Ek ", "Sara Ek"),
+        ("title", "   ", None),
+        ("title", None, None),
+        ("phone", "+46 8 508 000 00", "08-508 000 00"),
+        ("email", "", None),
+        ("email", "Sara.Ek@Example.com", "sara.ek@example.com"),
+        ("hours", "Vardagar 8–16", "Vardagar 8–16"),
+    ],
+)
+def test_contact_details_are_checked_one_way(field: str, raw: str | None, expected: str) -> None:
+    assert check_contact_detail(field, raw) == expected
+
+
+@pytest.mark.parametrize(
+    ("field", "raw"),
+    [("name", ""), ("name", None), ("phone", None), ("title", "Elev 640823-3234")],
+)
+def test_required_or_personal_contact_details_are_refused(field: str, raw: str | None) -> None:
+    with pytest.raises(FieldError):
+        check_contact_detail(field, raw)
+
+
+def test_a_handover_person_is_checked_like_the_wizard_checks_each_answer() -> None:
+    typed = Person("  Sara Ek", "+4685080000 0", title=" ", email="Sara@Example.com")
+    assert typed.checked() == Person(
+        "Sara Ek", "08-508 000 00", title=None, email="sara@example.com", hours=None
+    )
+    with pytest.raises(PersonalNumberInText):
+        Person("Sara Ek", "08-508 000 00", hours="ring 19640823-3234").checked()

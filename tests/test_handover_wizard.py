@@ -7,9 +7,12 @@ from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import select
+from telegram.error import TimedOut
+from telegram.request import RequestData
 
 from bot.config import Settings
 from bot.models import AuditEvent, Contact, ContactAssignment, Handover, Notification, School
+from bot.services.directory_admin import current_revision
 from bot.services.handovers import enqueue_day_reminders
 from tests.admin_support import (
     ADMIN,
@@ -165,7 +168,7 @@ async def test_every_bad_answer_is_refused_clearly_and_nothing_is_written(
         assert "svenskt telefonnummer" in sent(await admin.send("+1 202 555 0100"))
         assert "e-postadress" in sent(await admin.send("08-508 000 00"))
         assert "ingen giltig e-postadress" in sent(await admin.send("sara.ek@"))
-        assert "nå" in sent(await admin.send("sara.ek@example.com"))
+        assert "När går hen att nå?" in sent(await admin.send("sara.ek@example.com"))
         await admin.press("Hoppa över")
         assert "redan varit" in sent(await admin.send("2020-01-01"))
         assert "förstår jag inte" in sent(await admin.send("snart"))
@@ -228,8 +231,10 @@ async def test_another_areas_school_is_refused_whether_typed_or_forged(
         await admin.send("/overlamning")
         assert "bara administratörer" in sent(await admin.send("Alviksskolan"))
         assert [r.target for r in await refusals(app)] == [f"s:{alvik}", "a:bromma", f"s:{alvik}"]
-        # Garbage callback data never reaches the service.
+        # A well-formed key that names no school: the service finds nothing, the button is
+        # stale; an admin learning that is no refusal.
         assert "fungerar inte längre" in sent(await admin.press(data="ho:s:99999999"))
+        assert len(await refusals(app)) == 3
         assert await count(app, Handover) == 0
 
 
@@ -293,3 +298,67 @@ async def test_the_wizard_speaks_english(
         await admin.send("1 December 2099")
         await admin.press("Skip")
         assert "Done!" in sent(await admin.press("✅ Confirm"))
+
+
+async def test_the_summary_names_whom_the_new_contact_replaces_on_the_chosen_day(
+    make_settings: Callable[..., Settings], api: RecordingBotApi
+) -> None:
+    async with admin_app(make_settings, api) as app:
+        today = app.bot_data.services.today()
+        admin = ChatDriver(app, api, user_id=CITY_ADMIN)
+        await walk_handover(admin, date=(today + timedelta(days=3)).isoformat())
+        assert "Klart!" in sent(await admin.press("✅ Bekräfta"))
+        # Today the area's contact is still Fatima; from the day chosen below it is Sara.
+        summary = sent(
+            await walk_handover(
+                admin, name="Olle Holm", date=(today + timedelta(days=10)).isoformat()
+            )
+        )
+        assert "Ersätter: Sara Ek" in summary and "Fatima" not in summary.split("Ersätter")[1]
+        assert "Klart!" in sent(await admin.press("✅ Bekräfta"))
+        assert [h.old_name for h in await handovers(app)] == ["Fatima Noor (exempel)", "Sara Ek"]
+
+
+async def test_a_handover_does_not_make_running_bots_rebuild_their_lookup_index(
+    make_settings: Callable[..., Settings], api: RecordingBotApi
+) -> None:
+    async with admin_app(make_settings, api) as app:
+        services = app.bot_data.services
+        async with services.database.transaction() as session:
+            before = await current_revision(session)
+        admin = ChatDriver(app, api, user_id=CITY_ADMIN)
+        await walk_handover(admin)
+        assert "Klart!" in sent(await admin.press("✅ Bekräfta"))
+        async with services.database.transaction() as session:
+            assert await current_revision(session) == before  # the index holds names only
+
+
+class SlowReplyApi(RecordingBotApi):
+    """Times out on the bot's "Klart!" reply, as a flaky network would after the commit."""
+
+    async def do_request(
+        self, url: str, method: str, request_data: RequestData | None = None, **kwargs: Any
+    ) -> tuple[int, bytes]:
+        if url.endswith("/sendMessage") and request_data is not None:
+            text = str(request_data.parameters.get("text", ""))
+            if text.startswith(("Klart!", "Done!")):
+                raise TimedOut("simulated")
+        return await super().do_request(url, method, request_data, **kwargs)
+
+
+async def test_a_timeout_on_the_done_message_keeps_the_recorded_handover(
+    make_settings: Callable[..., Settings],
+) -> None:
+    api = SlowReplyApi()
+    async with admin_app(make_settings, api) as app:
+        await ChatDriver(app, api, user_id=FOLLOWER).send("/folj Kungsholmen")
+        admin = ChatDriver(app, api, user_id=CITY_ADMIN)
+        await walk_handover(admin)
+        summary = admin.last_with_buttons()
+        confirm = admin.button_data(summary, "✅ Bekräfta")
+        await admin.press(data=confirm)  # "Klart!" times out; the error handler apologises
+        assert await count(app, Handover) == 1
+        assert await count(app, Notification) == 1
+        # Pressed again, the same confirmation is recognised as already recorded.
+        assert "redan registrerad" in sent(await admin.press(data=confirm, message=summary))
+        assert await count(app, Handover) == 1

@@ -13,6 +13,7 @@ from sqlalchemy import insert, select
 from telegram.error import TimedOut
 from telegram.request import RequestData
 
+from bench.clocks import VirtualClock
 from bot.app import build_application
 from bot.clock import utcnow
 from bot.config import Settings
@@ -38,7 +39,6 @@ from tests.admin_support import (
     sent,
     walk_handover,
 )
-from tests.clocks import VirtualClock
 from tests.fakes import ChatDriver, RecordingBotApi, blocked_by_user, retry_after
 
 

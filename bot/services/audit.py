@@ -7,10 +7,8 @@ permission refusal is recorded before anything else is written; the handler that
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import utcnow
@@ -31,13 +29,3 @@ async def record(
     )
     session.add(event)
     return event
-
-
-async def events(
-    session: AsyncSession, *, action: str | None = None, limit: int = 100
-) -> Sequence[AuditEvent]:
-    """The newest events first, optionally of one action."""
-    query = select(AuditEvent).order_by(AuditEvent.id.desc()).limit(limit)
-    if action is not None:
-        query = query.where(AuditEvent.action == action)
-    return (await session.scalars(query)).all()

@@ -9,12 +9,13 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from bot.clock import as_utc
+from bot.clock import local_date
 from bot.models import Absence, Area, Contact, ContactAssignment, ContactRole, School
+from bot.services.scopes import in_force
 
 
 @dataclass(frozen=True)
@@ -79,9 +80,11 @@ class ContactCard:
 class ContactDirectory:
     """Resolves current contacts; knows nothing of Telegram."""
 
-    def __init__(self, emergency_number: str, stale_after_days: int) -> None:
+    def __init__(self, emergency_number: str, stale_after_days: int, timezone: str) -> None:
         self.emergency_number = emergency_number
         self.stale_after = timedelta(days=stale_after_days)
+        # Where the users are: a confirmation stored at 00:30 there is that day, not the last.
+        self.timezone = timezone
 
     async def area_view(self, session: AsyncSession, area_id: str) -> AreaView | None:
         area = await session.get(Area, area_id)
@@ -96,9 +99,7 @@ class ContactDirectory:
         area = await self.area_view(session, school.area_id)
         if area is None:  # pragma: no cover - guarded by a foreign key
             return None
-        cooperation = await self._current(
-            session, ContactRole.COOPERATION, on, school_id=school.id
-        ) or await self._current(session, ContactRole.COOPERATION, on, area_id=area.id)
+        cooperation = await self.cooperation(session, on, area_id=area.id, school_id=school.id)
         view = SchoolView(school.id, school.name, school.kind, school.operator, area)
         return ContactCard(view, area, cooperation, await self._intake(session, area, on))
 
@@ -108,8 +109,18 @@ class ContactDirectory:
         area = await self.area_view(session, area_id)
         if area is None:
             return None
-        cooperation = await self._current(session, ContactRole.COOPERATION, on, area_id=area.id)
+        cooperation = await self.cooperation(session, on, area_id=area.id)
         return ContactCard(None, area, cooperation, await self._intake(session, area, on))
+
+    async def cooperation(
+        self, session: AsyncSession, on: date, *, area_id: str, school_id: int | None = None
+    ) -> ContactView | None:
+        """The cooperation contact on `on`: the school's own if it has one, else its area's."""
+        if school_id is not None:
+            own = await self._current(session, ContactRole.COOPERATION, on, school_id=school_id)
+            if own is not None:
+                return own
+        return await self._current(session, ContactRole.COOPERATION, on, area_id=area_id)
 
     async def intake_for_area(
         self, session: AsyncSession, area_id: str, on: date
@@ -153,11 +164,7 @@ class ContactDirectory:
                 ),
             )
             .outerjoin(deputy, deputy.id == Absence.deputy_id)
-            .where(
-                ContactAssignment.role == role.value,
-                ContactAssignment.valid_from <= on,
-                or_(ContactAssignment.valid_to.is_(None), ContactAssignment.valid_to > on),
-            )
+            .where(ContactAssignment.role == role.value, in_force(on))
             # The newest assignment first; among overlapping absences, the newest one.
             .order_by(
                 ContactAssignment.valid_from.desc(),
@@ -179,7 +186,7 @@ class ContactDirectory:
         if row is None:
             return None
         assignment, contact, absence, stand_in = row
-        confirmed_on = as_utc(assignment.confirmed_at).date()
+        confirmed_on = local_date(assignment.confirmed_at, self.timezone)
         view = ContactView(
             name=contact.name,
             title=contact.title,

@@ -22,13 +22,12 @@ from bot.services.fields import (
     NAME_MAX_LENGTH,
     TEXT_MAX_LENGTH,
     FieldError,
-    clean_text,
+    check_free_text,
     normalise_email,
     normalise_phone,
     normalise_skolenhetskod,
     parse_iso_date,
 )
-from bot.services.privacy import contains_personal_number
 from knowledge.errors import KnowledgeError, Problem
 
 SCHOOL_COLUMNS = (
@@ -191,15 +190,10 @@ class _RowReader:
     ) -> str:
         raw = self.row.get(field, "") or ""
         try:
-            value = clean_text(raw, max_length=max_length, required=required)
-        except FieldError as error:
+            return check_free_text(raw, max_length=max_length, required=required)
+        except FieldError as error:  # the message never repeats a personnummer
             self.problem(field, str(error))
             return ""
-        if contains_personal_number(value):
-            # Never store (or echo back) what looks like a child's personnummer.
-            self.problem(field, "innehåller något som liknar ett personnummer")
-            return ""
-        return value
 
     def optional(self, field: str, max_length: int = TEXT_MAX_LENGTH) -> str | None:
         return self.text(field, max_length=max_length) or None

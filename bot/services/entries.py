@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.clock import as_utc, utcnow
+from bot.clock import as_utc, local_date, utcnow
 from bot.models import (
     Absence,
     Area,
@@ -21,11 +20,11 @@ from bot.models import (
 )
 from bot.notices import STALE_REMINDER
 from bot.services import audit, outbox
-from bot.services.authz import Actor, Permissions, require_admin, require_area
+from bot.services.authz import Actor, permissions, require_admin, require_area
 from bot.services.errors import UnknownTarget
 from bot.services.grants import admins_of_areas
-from bot.services.outbox import DeliveryCounts, counts_for_handover
-from bot.services.scopes import Scope, assignment_in_scope
+from bot.services.outbox import DeliveryCounts, counts_for_handovers
+from bot.services.scopes import Scope, assignment_in_scope, in_force, resolve_scope
 
 ROLES = (ContactRole.COOPERATION, ContactRole.INTAKE)
 
@@ -44,25 +43,30 @@ class Entry:
 
 
 async def entries_in_areas(
-    session: AsyncSession, area_ids: frozenset[str] | None, today: date, stale_after: timedelta
+    session: AsyncSession,
+    area_ids: frozenset[str] | None,
+    today: date,
+    stale_after: timedelta,
+    *,
+    timezone: str,
 ) -> list[Entry]:
-    """The entries in force today (area and school scopes), stale ones first."""
+    """The entries in force today (area and school scopes), stale ones first.
+
+    `today` is the day in `timezone`; so is each entry's day of confirmation, or an entry
+    confirmed just after midnight would count a day older than it is.
+    """
     query = (
         select(ContactAssignment, Contact, Area, School)
         .join(Contact, Contact.id == ContactAssignment.contact_id)
         .outerjoin(School, School.id == ContactAssignment.school_id)
         .join(Area, or_(Area.id == ContactAssignment.area_id, Area.id == School.area_id))
-        .where(
-            ContactAssignment.role.in_([role.value for role in ROLES]),
-            ContactAssignment.valid_from <= today,
-            or_(ContactAssignment.valid_to.is_(None), ContactAssignment.valid_to > today),
-        )
+        .where(ContactAssignment.role.in_([role.value for role in ROLES]), in_force(today))
     )
     if area_ids is not None:
         query = query.where(Area.id.in_(area_ids))
     entries = []
     for assignment, contact, area, school in (await session.execute(query)).tuples():
-        confirmed_on = as_utc(assignment.confirmed_at).date()
+        confirmed_on = local_date(assignment.confirmed_at, timezone)
         entries.append(
             Entry(
                 assignment.id,
@@ -78,29 +82,35 @@ async def entries_in_areas(
 
 
 async def my_entries(
-    session: AsyncSession, actor: Actor, today: date, stale_after: timedelta
-) -> tuple[Permissions, list[Entry]]:
+    session: AsyncSession, actor: Actor, today: date, stale_after: timedelta, *, timezone: str
+) -> list[Entry]:
+    """The entries in the admin's areas (all of them for a city admin)."""
     granted = await require_admin(session, actor, "confirm")
-    return granted, await entries_in_areas(session, granted.area_filter, today, stale_after)
+    return await entries_in_areas(
+        session, granted.area_filter, today, stale_after, timezone=timezone
+    )
 
 
 async def confirm_entry(
     session: AsyncSession, actor: Actor, assignment_id: int, today: date
 ) -> Entry:
     """Stamp an entry in force today as confirmed now ("still correct"); audit it."""
-    assignment = await session.get(ContactAssignment, assignment_id)
-    area_id = None
-    if assignment is not None and assignment.school_id is not None:
-        school = await session.get(School, assignment.school_id)
-        area_id = school.area_id if school else None
-    elif assignment is not None:
-        area_id = assignment.area_id
-    in_force = (
-        assignment is not None
-        and assignment.valid_from <= today
-        and (assignment.valid_to is None or assignment.valid_to > today)
+    row = (
+        (
+            await session.execute(
+                select(ContactAssignment, School)
+                .outerjoin(School, School.id == ContactAssignment.school_id)
+                .where(ContactAssignment.id == assignment_id, in_force(today))
+            )
+        )
+        .tuples()
+        .first()
     )
-    if assignment is None or area_id is None or not in_force:
+    assignment, school = row if row is not None else (None, None)
+    area_id = None
+    if assignment is not None:
+        area_id = school.area_id if school is not None else assignment.area_id
+    if assignment is None or area_id is None:
         await require_admin(session, actor, "confirm")
         raise UnknownTarget(str(assignment_id))
     await require_area(session, actor, area_id, "confirm", f"assignment:{assignment_id}")
@@ -117,7 +127,6 @@ async def confirm_entry(
     )
     contact = await session.get(Contact, assignment.contact_id)
     area = await session.get(Area, area_id)
-    school = await session.get(School, assignment.school_id) if assignment.school_id else None
     return Entry(
         assignment.id,
         assignment.role,
@@ -140,52 +149,106 @@ class HistoryLine:
     deliveries: DeliveryCounts | None
 
 
-async def history(
+@dataclass(frozen=True)
+class ScopeHistory:
+    """The contacts a scope has had. `inherited`: a school without contacts of its own, shown
+    its area's. Delivery figures only for admins of the area (`HistoryLine.deliveries`)."""
+
+    scope: Scope
+    inherited: bool
+    lines: list[HistoryLine]
+
+
+async def scope_history(session: AsyncSession, actor: Actor, key: str) -> ScopeHistory:
+    """Anyone may read who the contacts were; how the notices fared is for the area's admins."""
+    scope = await resolve_scope(session, key)
+    if scope is None:
+        raise UnknownTarget(key)
+    with_deliveries = (await permissions(session, actor)).covers(scope.area_id)
+    lines = await _history(session, scope, with_deliveries=with_deliveries)
+    if lines or not scope.is_school:
+        return ScopeHistory(scope, False, lines)
+    area = Scope(scope.area_id, scope.area_name)
+    return ScopeHistory(
+        scope, True, await _history(session, area, with_deliveries=with_deliveries)
+    )
+
+
+async def _history(
     session: AsyncSession, scope: Scope, *, with_deliveries: bool
 ) -> list[HistoryLine]:
-    """Every cooperation contact the scope has had, newest first, with absences and handovers."""
-    rows = await session.execute(
-        select(ContactAssignment, Contact)
-        .join(Contact, Contact.id == ContactAssignment.contact_id)
-        .where(*assignment_in_scope(scope, ContactRole.COOPERATION))
-        .order_by(ContactAssignment.valid_from.desc(), ContactAssignment.id.desc())
+    """Every cooperation contact the scope has had, newest first, with absences and handovers.
+
+    Four queries whatever the length of the history (assignments, absences, handovers,
+    delivery figures), not three per contact person.
+    """
+    rows = (
+        (
+            await session.execute(
+                select(ContactAssignment, Contact)
+                .join(Contact, Contact.id == ContactAssignment.contact_id)
+                .where(*assignment_in_scope(scope, ContactRole.COOPERATION))
+                .order_by(ContactAssignment.valid_from.desc(), ContactAssignment.id.desc())
+            )
+        )
+        .tuples()
+        .all()
     )
-    lines = []
-    for assignment, contact in rows.tuples():
-        absences = await session.execute(
+    if not rows:
+        return []
+    ids = [assignment.id for assignment, _ in rows]
+    absences: dict[int, list[tuple[date, date, str]]] = {}
+    for absence, deputy in (
+        await session.execute(
             select(Absence, Contact)
             .join(Contact, Contact.id == Absence.deputy_id)
-            .where(Absence.assignment_id == assignment.id)
-            .order_by(Absence.starts_on)
+            .where(Absence.assignment_id.in_(ids))
+            .order_by(Absence.starts_on, Absence.id)
         )
-        handover = await session.scalar(
-            select(Handover).where(Handover.new_assignment_id == assignment.id)
+    ).tuples():
+        absences.setdefault(absence.assignment_id, []).append(
+            (absence.starts_on, absence.back_on, deputy.name)
         )
-        counts = None
-        if handover is not None and with_deliveries:
-            counts = await counts_for_handover(session, handover.id)
+    handovers = {
+        handover.new_assignment_id: handover
+        for handover in await session.scalars(
+            select(Handover).where(Handover.new_assignment_id.in_(ids))
+        )
+    }
+    counts = (
+        await counts_for_handovers(session, [h.id for h in handovers.values()])
+        if with_deliveries
+        else {}
+    )
+    lines = []
+    for assignment, contact in rows:
+        handover = handovers.get(assignment.id)
         lines.append(
             HistoryLine(
                 contact.name,
                 assignment.valid_from,
                 assignment.valid_to,
-                tuple((a.starts_on, a.back_on, d.name) for a, d in absences.tuples()),
+                tuple(absences.get(assignment.id, ())),
                 handover.id if handover else None,
                 handover.note if handover else None,
-                counts,
+                counts.get(handover.id, DeliveryCounts())
+                if handover is not None and with_deliveries
+                else None,
             )
         )
     return lines
 
 
 async def enqueue_stale_reminders(
-    session: AsyncSession, today: date, stale_after: timedelta
+    session: AsyncSession, today: date, stale_after: timedelta, *, timezone: str
 ) -> int:
     """Tell each area admin which of their entries are stale; once per admin and ISO week."""
     admins = await admins_of_areas(session)
     if not admins:
         return 0
-    entries = await entries_in_areas(session, frozenset(admins), today, stale_after)
+    entries = await entries_in_areas(
+        session, frozenset(admins), today, stale_after, timezone=timezone
+    )
     per_admin: dict[int, list[Entry]] = {}
     for entry in entries:
         if entry.is_stale:
@@ -216,7 +279,3 @@ async def enqueue_stale_reminders(
             area_id=stale[0].area_id if len({e.area_id for e in stale}) == 1 else None,
         )
     return queued
-
-
-def stale_entries(entries: Sequence[Entry]) -> list[Entry]:
-    return [entry for entry in entries if entry.is_stale]

@@ -5,9 +5,12 @@ Exception hierarchy::
     AdminError
      ├── NotAuthorized            the actor may not do this here (the refusal is audited)
      ├── UnknownTarget            no such school, area, assignment, grant or follow
+     │    └── UnknownArea         the text names no stadsdelsområde
      ├── ContactChangedMeanwhile  someone else changed the scope's contact since it was shown
-     ├── InvalidDate              a date in the past, or not after the current entry's start
+     ├── InvalidDate              a date in the past, not after the current entry's start, or
+     │                            after the day a planned handover replaces the contact
      ├── OverlappingAbsence       an absence already covers part of the period
+     ├── InvalidInviteDays        an invite code valid for too few or too many days
      └── InvalidInvite            unknown, used or expired code (the refusal is audited)
 
 Field values (phone, e-mail, lengths, dates typed as text) raise `bot.services.fields.FieldError`.
@@ -36,6 +39,10 @@ class UnknownTarget(AdminError):
         self.target = target
 
 
+class UnknownArea(UnknownTarget):
+    """An area typed by an admin (id, name or former name) that is not one of the areas."""
+
+
 class ContactChangedMeanwhile(AdminError):
     """Optimistic locking lost: another admin recorded a change to the same scope first."""
 
@@ -44,18 +51,30 @@ class InvalidDateReason(StrEnum):
     IN_THE_PAST = "in_the_past"
     NOT_AFTER_CURRENT = "not_after_current"
     BACK_NOT_AFTER_START = "back_not_after_start"
+    # An absence of the contact shown today, starting on or after the day a planned handover
+    # replaces them: it would belong to someone else.
+    CONTACT_REPLACED = "contact_replaced"
 
 
 class InvalidDate(AdminError):
     def __init__(self, reason: InvalidDateReason, limit: date | None = None) -> None:
         super().__init__(f"invalid date: {reason.value}")
         self.reason = reason
-        # For NOT_AFTER_CURRENT: the day the current entry starts; the new one must be later.
+        # NOT_AFTER_CURRENT: the day the current entry starts; the new one must be later.
+        # BACK_NOT_AFTER_START: the first day away. CONTACT_REPLACED: the day the new contact
+        # takes over; the absence must start before it.
         self.limit = limit
 
 
 class OverlappingAbsence(AdminError):
     pass
+
+
+class InvalidInviteDays(AdminError):
+    def __init__(self, days: int, maximum: int) -> None:
+        super().__init__(f"invite days must be 1–{maximum}, not {days}")
+        self.days = days
+        self.maximum = maximum
 
 
 class InviteProblem(StrEnum):

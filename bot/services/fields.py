@@ -8,7 +8,10 @@ message id).
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import date
+
+from bot.services.privacy import contains_personal_number
 
 NAME_MAX_LENGTH = 120
 TEXT_MAX_LENGTH = 200
@@ -22,6 +25,10 @@ class FieldError(ValueError):
     """A field value is not acceptable; the message says why and shows an example."""
 
 
+class PersonalNumberInText(FieldError):
+    """A free-text field holds a personnummer; it is refused, never stored."""
+
+
 def clean_text(value: str, *, max_length: int = TEXT_MAX_LENGTH, required: bool = False) -> str:
     """Strip control and direction characters and surrounding space; enforce a length."""
     text = _CONTROL.sub("", value).strip()
@@ -30,6 +37,27 @@ def clean_text(value: str, *, max_length: int = TEXT_MAX_LENGTH, required: bool 
     if len(text) > max_length:
         raise FieldError(f"är för långt ({len(text)} tecken, högst {max_length})")
     return text
+
+
+def check_free_text(raw: str, *, max_length: int, required: bool = False) -> str:
+    """Cleaned text (`clean_text`) that holds nothing like a personnummer.
+
+    Whatever an admin types or imports may reach every follower; a child's personnummer must
+    never be stored (nor echoed back), so the message does not repeat the value.
+    """
+    text = clean_text(raw, max_length=max_length, required=required)
+    if contains_personal_number(text):
+        raise PersonalNumberInText("innehåller något som liknar ett personnummer")
+    return text
+
+
+def check_name(raw: str) -> str:
+    return check_free_text(raw, max_length=NAME_MAX_LENGTH, required=True)
+
+
+def check_short_text(raw: str) -> str | None:
+    """A short optional field (title, hours): empty means none."""
+    return check_free_text(raw, max_length=NAME_MAX_LENGTH) or None
 
 
 def normalise_phone(raw: str) -> str:
@@ -91,6 +119,25 @@ def normalise_email(raw: str) -> str:
     if not _EMAIL.match(text):
         raise FieldError("är ingen giltig e-postadress (exempel: namn@stockholm.se)")
     return text.lower()
+
+
+# How each contact detail an admin types is checked (each raises FieldError) and cleaned: the
+# handover and absence wizards check every answer with it, and `Person.checked` again on confirm.
+CONTACT_DETAILS: dict[str, Callable[[str], str | None]] = {
+    "name": check_name,
+    "title": check_short_text,
+    "phone": normalise_phone,
+    "email": normalise_email,
+    "hours": check_short_text,
+}
+REQUIRED_DETAILS = frozenset({"name", "phone"})
+
+
+def check_contact_detail(field: str, raw: str | None) -> str | None:
+    """One contact detail, checked and cleaned; an optional one left empty is None."""
+    if not raw and field not in REQUIRED_DETAILS:
+        return None
+    return CONTACT_DETAILS[field](raw or "")
 
 
 def parse_iso_date(raw: str) -> date:

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.clock import utcnow
 from bot.models import ContactAssignment, ContactRole, Follow, School
 from bot.services.errors import UnknownTarget
-from bot.services.scopes import Scope, resolve_scope
+from bot.services.scopes import Scope, in_force, resolve_scope
 from bot.services.users import remember
 
 
@@ -108,8 +108,7 @@ async def followers_of_change(
         own_contact = exists().where(
             ContactAssignment.school_id == Follow.school_id,
             ContactAssignment.role == role.value,
-            ContactAssignment.valid_from <= on,
-            or_(ContactAssignment.valid_to.is_(None), ContactAssignment.valid_to > on),
+            in_force(on),
         )
         in_area = exists().where(School.id == Follow.school_id, School.area_id == scope.area_id)
         condition = or_(Follow.area_id == scope.area_id, and_(in_area, ~own_contact))

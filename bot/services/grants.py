@@ -11,7 +11,7 @@ from bot.clock import utcnow
 from bot.models import Area, Grant, GrantRole
 from bot.services import audit
 from bot.services.authz import Actor, require_city_admin
-from bot.services.errors import UnknownTarget
+from bot.services.errors import UnknownArea, UnknownTarget
 
 
 def _grant_json(grant: Grant) -> dict[str, object]:
@@ -57,24 +57,50 @@ async def add_grant(
     return grant, True
 
 
+async def _require_area(session: AsyncSession, area_id: str | None) -> str:
+    if area_id is None or await session.get(Area, area_id) is None:
+        raise UnknownArea(area_id or "?")
+    return area_id
+
+
 async def grant_area_admin(
-    session: AsyncSession, actor: Actor, user_id: int, area_id: str
+    session: AsyncSession, actor: Actor, user_id: int, area_id: str | None
 ) -> tuple[Grant, bool]:
-    """A city admin makes `user_id` an admin of `area_id`; returns the grant and if it is new."""
-    await require_city_admin(session, actor, "grant.add", f"a:{area_id}")
-    if await session.get(Area, area_id) is None:
-        raise UnknownTarget(area_id)
-    return await add_grant(session, actor.label, user_id, area_id)
+    """A city admin makes `user_id` an admin of `area_id`; returns the grant and if it is new.
+
+    `area_id` None: the admin typed no known area (`UnknownArea`, after the permission check,
+    so only city admins learn what is unknown).
+    """
+    await require_city_admin(session, actor, "grant.add", f"a:{area_id or '?'}")
+    return await add_grant(session, actor.label, user_id, await _require_area(session, area_id))
 
 
 async def revoke_area_admin(
-    session: AsyncSession, actor: Actor, user_id: int, area_id: str
+    session: AsyncSession, actor: Actor, user_id: int, area_id: str | None
 ) -> Grant:
     """A city admin takes the role away; the grant row stays, stamped `revoked_at`."""
-    await require_city_admin(session, actor, "grant.revoke", f"a:{area_id}")
+    await require_city_admin(session, actor, "grant.revoke", f"a:{area_id or '?'}")
+    area_id = await _require_area(session, area_id)
     grant = await active_grant(session, user_id, area_id)
     if grant is None:
         raise UnknownTarget(f"{user_id}@{area_id}")
+    return await _revoke(session, actor, grant)
+
+
+async def revoke_grant(session: AsyncSession, actor: Actor, grant_id: int) -> Grant:
+    """A city admin revokes one grant by its id (the buttons under the list of grants).
+
+    The permission comes first: anyone else is refused (and audited) whether or not the id
+    exists, so a forged button tells them nothing.
+    """
+    await require_city_admin(session, actor, "grant.revoke", f"grant:{grant_id}")
+    grant = await session.get(Grant, grant_id)
+    if grant is None or grant.revoked_at is not None:
+        raise UnknownTarget(f"grant:{grant_id}")
+    return await _revoke(session, actor, grant)
+
+
+async def _revoke(session: AsyncSession, actor: Actor, grant: Grant) -> Grant:
     before = {**_grant_json(grant), "revoked_at": None}
     grant.revoked_at, grant.revoked_by = utcnow(), actor.label
     await audit.record(
@@ -88,15 +114,14 @@ async def revoke_area_admin(
     return grant
 
 
-async def active_grants(
-    session: AsyncSession, actor: Actor, area_ids: frozenset[str] | None = None
-) -> Sequence[Grant]:
+async def active_grants(session: AsyncSession, actor: Actor) -> Sequence[Grant]:
     """Every active area-admin grant (city admins only)."""
     await require_city_admin(session, actor, "grant.list", "-")
-    query = select(Grant).where(Grant.revoked_at.is_(None)).order_by(Grant.area_id, Grant.id)
-    if area_ids is not None:
-        query = query.where(Grant.area_id.in_(area_ids))
-    return (await session.scalars(query)).all()
+    return (
+        await session.scalars(
+            select(Grant).where(Grant.revoked_at.is_(None)).order_by(Grant.area_id, Grant.id)
+        )
+    ).all()
 
 
 async def admins_of_areas(session: AsyncSession) -> dict[str, list[int]]:

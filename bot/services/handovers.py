@@ -29,41 +29,18 @@ from bot.notices import HANDOVER, HANDOVER_DAY
 from bot.services import audit, outbox
 from bot.services.authz import Actor, require_scope
 from bot.services.contacts import ContactDirectory, ContactView
-from bot.services.directory_admin import bump_revision
 from bot.services.errors import (
     ContactChangedMeanwhile,
     InvalidDate,
     InvalidDateReason,
+    UnknownTarget,
 )
-from bot.services.fields import (
-    NAME_MAX_LENGTH,
-    FieldError,
-    clean_text,
-    normalise_email,
-    normalise_phone,
-)
+from bot.services.fields import CONTACT_DETAILS, check_contact_detail, check_free_text
 from bot.services.follows import followers_of_change
-from bot.services.privacy import contains_personal_number
 from bot.services.scopes import Scope, open_assignment, resolve_scope
 from bot.services.usage import count_handover
 
 ROLE = ContactRole.COOPERATION  # the motion's named contact person for schools
-
-
-class PersonalNumberInText(FieldError):
-    """A free-text field holds a personnummer; it is refused, never stored."""
-
-
-def check_free_text(raw: str, *, max_length: int, required: bool = False) -> str:
-    text = clean_text(raw, max_length=max_length, required=required)
-    if contains_personal_number(text):
-        raise PersonalNumberInText("innehåller ett personnummer")
-    return text
-
-
-def check_optional(raw: str | None) -> str | None:
-    """A short optional field (title, hours): empty means none."""
-    return check_free_text(raw, max_length=NAME_MAX_LENGTH) or None if raw else None
 
 
 def check_note(raw: str | None) -> str | None:
@@ -83,13 +60,21 @@ class Person:
     hours: str | None = None
 
     def checked(self) -> Person:
-        """The same person with every field validated and normalised; raises `FieldError`."""
+        """The same person with every field validated and normalised; raises `FieldError`.
+
+        The same checks as the wizards' questions (`CONTACT_DETAILS`), made again on confirm.
+        """
+        clean = {
+            field: check_contact_detail(field, getattr(self, field)) for field in CONTACT_DETAILS
+        }
+        name, phone = clean["name"], clean["phone"]
+        assert name and phone  # required details are never empty once checked
         return Person(
-            name=check_free_text(self.name, max_length=NAME_MAX_LENGTH, required=True),
-            phone=normalise_phone(self.phone),
-            title=check_optional(self.title),
-            email=normalise_email(self.email) if self.email else None,
-            hours=check_optional(self.hours),
+            name=name,
+            phone=phone,
+            title=clean["title"],
+            email=clean["email"],
+            hours=clean["hours"],
         )
 
     def as_json(self) -> dict[str, Any]:
@@ -158,11 +143,29 @@ async def snapshot(
 async def _view(
     session: AsyncSession, scope: Scope, on: date, directory: ContactDirectory
 ) -> ContactView | None:
-    if scope.school_id is not None:
-        card = await directory.card_for_school(session, scope.school_id, on)
-    else:
-        card = await directory.card_for_area(session, scope.area_id, on)
-    return card.cooperation if card else None
+    return await directory.cooperation(
+        session, on, area_id=scope.area_id, school_id=scope.school_id
+    )
+
+
+async def _replaced_name(
+    session: AsyncSession, scope: Scope, on: date, directory: ContactDirectory
+) -> str | None:
+    # The contact in force that day; during an absence, the absent contact, not the deputy.
+    before = await _view(session, scope, on, directory)
+    return (before.deputy_for or before.name) if before else None
+
+
+async def replaced_contact(
+    session: AsyncSession, key: str, on: date, directory: ContactDirectory
+) -> str | None:
+    """Whom a handover in the scope taking effect on `on` replaces (what `record_handover`
+    stores as `old_name`): on a later day than today that may be a contact not yet in force,
+    from a handover already planned."""
+    scope = await resolve_scope(session, key)
+    if scope is None:
+        raise UnknownTarget(key)
+    return await _replaced_name(session, scope, on, directory)
 
 
 def check_effective_date(effective_on: date, today: date, open_from: date | None) -> None:
@@ -201,8 +204,7 @@ async def record_handover(
     if (current.id if current else None) != request.expected_assignment_id:
         raise ContactChangedMeanwhile()
     check_effective_date(request.effective_on, today, current.valid_from if current else None)
-    before = await _view(session, scope, request.effective_on, directory)
-    old_name = (before.deputy_for or before.name) if before else None
+    old_name = await _replaced_name(session, scope, request.effective_on, directory)
     try:
         handover = await _write(session, actor, scope, current, person, note, request, old_name)
     except (StaleDataError, IntegrityError) as error:
@@ -243,7 +245,6 @@ async def record_handover(
             "notified": queued,
         },
     )
-    await bump_revision(session)
     await count_handover(session, today, scope.area_id)  # the follow-up figures (issue 5)
     return HandoverRecorded(
         handover.id, scope, old_name, person.name, request.effective_on, queued

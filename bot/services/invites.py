@@ -19,7 +19,7 @@ from bot.clock import as_utc
 from bot.models import Area, Grant, GrantRole, Invite
 from bot.services import audit
 from bot.services.authz import Actor, require_city_admin
-from bot.services.errors import InvalidInvite, InviteProblem, UnknownTarget
+from bot.services.errors import InvalidInvite, InvalidInviteDays, InviteProblem, UnknownArea
 from bot.services.grants import add_grant
 
 # No 0/O, 1/I/L: codes are read aloud and typed on phones. 12 symbols of 32 = 60 bits.
@@ -49,14 +49,18 @@ def _new_code() -> str:
 
 
 async def create_invite(
-    session: AsyncSession, actor: Actor, area_id: str, days: int, now: datetime
+    session: AsyncSession, actor: Actor, area_id: str | None, days: int, now: datetime
 ) -> CreatedInvite:
-    """A city admin (or the CLI) creates a code for the area-admin role in `area_id`."""
-    await require_city_admin(session, actor, "invite.create", f"a:{area_id}")
-    if await session.get(Area, area_id) is None:
-        raise UnknownTarget(area_id)
+    """A city admin (or the CLI) creates a code for the area-admin role in `area_id`.
+
+    The permission comes first; then `UnknownArea` (None: the text named no area) and
+    `InvalidInviteDays`, which only a city admin gets to see.
+    """
+    await require_city_admin(session, actor, "invite.create", f"a:{area_id or '?'}")
+    if area_id is None or await session.get(Area, area_id) is None:
+        raise UnknownArea(area_id or "?")
     if not 1 <= days <= MAX_DAYS:
-        raise ValueError(f"days must be 1–{MAX_DAYS}")
+        raise InvalidInviteDays(days, MAX_DAYS)
     code = _new_code()
     invite = Invite(
         code_hash=code_hash(code),

@@ -11,7 +11,7 @@ mid-batch leaves its rows pending, and they become due again when the lease runs
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -49,7 +49,6 @@ async def enqueue(
     recipients: Iterable[int],
     dedupe_prefix: str,
     now: datetime,
-    due: datetime | None = None,
     handover_id: int | None = None,
     area_id: str | None = None,
 ) -> int:
@@ -69,7 +68,7 @@ async def enqueue(
             "dedupe_key": f"{dedupe_prefix}:{chat_id}",
             "status": PENDING,
             "attempts": 0,
-            "next_attempt_at": due or now,
+            "next_attempt_at": now,
             "handover_id": handover_id,
             "area_id": area_id,
             "created_at": now,
@@ -126,8 +125,13 @@ async def claim_due(
     ]
 
 
-async def mark_sent(session: AsyncSession, notification_id: int, now: datetime) -> None:
-    await session.execute(
+def _rowcount(result: object) -> int:
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+async def mark_sent(session: AsyncSession, notification_id: int, now: datetime) -> int:
+    """Mark a pending notification sent; 0 when it is no longer pending (e.g. cancelled)."""
+    result = await session.execute(
         update(Notification)
         .where(Notification.id == notification_id, Notification.status == PENDING)
         .values(
@@ -137,11 +141,16 @@ async def mark_sent(session: AsyncSession, notification_id: int, now: datetime) 
             last_error=None,
         )
     )
+    return _rowcount(result)
 
 
-async def mark_failed(session: AsyncSession, notification_id: int, error: str) -> None:
-    """Give up on one notification; the error stays visible to admins."""
-    await session.execute(
+async def mark_failed(session: AsyncSession, notification_id: int, error: str) -> int:
+    """Give up on one notification; the error stays visible to admins.
+
+    Returns 0 when the row is no longer pending (e.g. cancelled because the chat blocked the
+    bot), so the caller counts a failure only once.
+    """
+    result = await session.execute(
         update(Notification)
         .where(Notification.id == notification_id, Notification.status == PENDING)
         .values(
@@ -150,6 +159,7 @@ async def mark_failed(session: AsyncSession, notification_id: int, error: str) -
             last_error=error[:ERROR_MAX],
         )
     )
+    return _rowcount(result)
 
 
 async def retry_later(
@@ -172,7 +182,7 @@ async def cancel_pending_for_chat(session: AsyncSession, chat_id: int, reason: s
         .where(Notification.chat_id == chat_id, Notification.status == PENDING)
         .values(status=NotificationStatus.CANCELLED.value, last_error=reason[:ERROR_MAX])
     )
-    return int(getattr(result, "rowcount", 0) or 0)
+    return _rowcount(result)
 
 
 @dataclass(frozen=True)
@@ -180,22 +190,31 @@ class DeliveryCounts:
     pending: int = 0
     sent: int = 0
     failed: int = 0
-    cancelled: int = 0
 
 
-async def counts_for_handover(session: AsyncSession, handover_id: int) -> DeliveryCounts:
+async def counts_for_handovers(
+    session: AsyncSession, handover_ids: Collection[int]
+) -> dict[int, DeliveryCounts]:
+    """How the notices of each handover fared, in one query (handovers without any: none)."""
+    if not handover_ids:
+        return {}
     rows = await session.execute(
-        select(Notification.status, func.count())
-        .where(Notification.handover_id == handover_id)
-        .group_by(Notification.status)
+        select(Notification.handover_id, Notification.status, func.count())
+        .where(Notification.handover_id.in_(handover_ids))
+        .group_by(Notification.handover_id, Notification.status)
     )
-    by_status = {status: int(count) for status, count in rows.tuples()}
-    return DeliveryCounts(
-        pending=by_status.get(PENDING, 0),
-        sent=by_status.get(NotificationStatus.SENT.value, 0),
-        failed=by_status.get(NotificationStatus.FAILED.value, 0),
-        cancelled=by_status.get(NotificationStatus.CANCELLED.value, 0),
-    )
+    by_handover: dict[int, dict[str, int]] = {}
+    for handover_id, status, count in rows.tuples():
+        if handover_id is not None:
+            by_handover.setdefault(handover_id, {})[status] = int(count)
+    return {
+        handover_id: DeliveryCounts(
+            pending=by_status.get(PENDING, 0),
+            sent=by_status.get(NotificationStatus.SENT.value, 0),
+            failed=by_status.get(NotificationStatus.FAILED.value, 0),
+        )
+        for handover_id, by_status in by_handover.items()
+    }
 
 
 async def failed_in_areas(

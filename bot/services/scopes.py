@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, or_, select
+from sqlalchemy import ColumnElement, Select, and_, or_, select, union
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.models import Area, ContactAssignment, ContactRole, School
@@ -78,6 +78,17 @@ async def resolve_scope(session: AsyncSession, key: str) -> Scope | None:
     return Scope(area.id, area.name, school.id, school.name)
 
 
+def in_force(on: date) -> ColumnElement[bool]:
+    """The condition for an assignment in force on `on`: begun that day or earlier, not ended.
+
+    `valid_to` is the first day an assignment no longer holds (the successor's `valid_from`).
+    """
+    return and_(
+        ContactAssignment.valid_from <= on,
+        or_(ContactAssignment.valid_to.is_(None), ContactAssignment.valid_to > on),
+    )
+
+
 def assignment_in_scope(scope: Scope, role: ContactRole) -> list[ColumnElement[bool]]:
     """Conditions for the assignments that belong to the scope itself (not inherited)."""
     conditions = [ContactAssignment.role == role.value]
@@ -121,14 +132,27 @@ async def assignment_on(
 def _on(conditions: list[ColumnElement[bool]], on: date) -> Select[tuple[ContactAssignment]]:
     return (
         select(ContactAssignment)
-        .where(
-            *conditions,
-            ContactAssignment.valid_from <= on,
-            or_(ContactAssignment.valid_to.is_(None), ContactAssignment.valid_to > on),
-        )
+        .where(*conditions, in_force(on))
         .order_by(ContactAssignment.valid_from.desc(), ContactAssignment.id.desc())
         .limit(1)
     )
+
+
+async def change_days(
+    session: AsyncSession, scope: Scope, role: ContactRole, after: date, until: date
+) -> list[date]:
+    """The days in (after, until] on which an assignment that may show in the scope begins or
+    ends (for a school, its area's too), in order: the only days its contact can change."""
+    scopes = [scope] if scope.school_id is None else [scope, Scope(scope.area_id, scope.area_name)]
+    conditions = or_(*(and_(*assignment_in_scope(s, role)) for s in scopes))
+    starts = select(ContactAssignment.valid_from.label("day")).where(
+        conditions, ContactAssignment.valid_from > after, ContactAssignment.valid_from <= until
+    )
+    ends = select(ContactAssignment.valid_to.label("day")).where(
+        conditions, ContactAssignment.valid_to > after, ContactAssignment.valid_to <= until
+    )
+    days: list[date | None] = list((await session.execute(union(starts, ends))).scalars())
+    return sorted(day for day in days if day is not None)
 
 
 async def area_scopes(session: AsyncSession, area_ids: frozenset[str] | None) -> list[Scope]:

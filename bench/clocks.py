@@ -1,4 +1,8 @@
-"""A virtual clock for the outbox pacer: sleeping advances time instead of waiting."""
+"""A virtual clock for the outbox pacer: sleeping advances time instead of waiting.
+
+The benchmark (`bench.fanout`) and the tests both run the delivery on it, so it lives here,
+outside the tests.
+"""
 
 from __future__ import annotations
 
