@@ -32,7 +32,17 @@ from bot.i18n import N_, translator
 from bot.persistence import DerivedConversationPersistence
 from bot.reminders import HANDOVER_DAY_INTERVAL_SECONDS, remind_handover_day, remind_stale
 from bot.runtime import Services
-from handlers import absence, admin, contacts, follows, guide, handover, privacy_guard, start
+from handlers import (
+    absence,
+    admin,
+    contacts,
+    follows,
+    guide,
+    handover,
+    privacy_guard,
+    questions,
+    start,
+)
 from handlers.common import BotContext, BotData, on_error
 
 log = logging.getLogger(__name__)
@@ -130,7 +140,7 @@ def build_application(
     # Conversation states come back after a restart, derived from each feature's own table.
     builder = builder.persistence(
         DerivedConversationPersistence(
-            services.database, {guide.CONVERSATION_NAME: guide.stored_conversations}
+            services.database, {questions.CONVERSATION_NAME: questions.stored_conversations}
         )
     )
     application: KontaktlotsenApplication = builder.build()
@@ -143,10 +153,12 @@ def build_application(
         absence.build_handlers(),  # /franvaro wizard (its text steps before the lookup)
         admin.build_handlers(),  # /bekrafta, /behorighet, /kod, /historik, /leveranser
         follows.build_handlers(),  # /folj, /sluta_folja, /foljer and their buttons
-        guide.build_handlers(),  # /anmalan: the guide's contact steps take text before the lookup
+        # /anmalan and "the child lives elsewhere": one conversation owns typed answers, so the
+        # question asked last gets the text, before the lookup does
+        guide.build_handlers(),
         privacy_rights.build_handlers(),  # /mina_uppgifter, /glom_mig and its confirm button
         stats.build_handlers(),  # /statistik, /samverkansavtal
-        contacts.build_handlers(),  # lookup, /kontakt, /omraden, "child lives elsewhere"
+        contacts.build_handlers(),  # lookup, /kontakt, /omraden, the child's home area buttons
         start.build_fallback_handlers(),  # unknown commands, stale buttons, non-text messages
     ]
     # Group -1 runs before every other handler: a personnummer never reaches them.

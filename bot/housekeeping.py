@@ -5,8 +5,9 @@
   Sent directly rather than through the outbox: a handful of messages a week to admins, with no
   cause in a user's transaction to tie them to. Each message sent counts as an
   `agreement_reminder_sent` event for every area it names.
-* `purge_expired` (daily): finished notifications (and, when configured, old audit entries) are
-  deleted, see `bot.services.retention`.
+* `purge_expired` (daily): finished notifications, guides abandoned for GUIDE_IDLE_HOURS (their
+  path says which answers a user gave) and, when configured, old audit entries are deleted, see
+  `bot.services.retention`.
 """
 
 from __future__ import annotations
@@ -95,7 +96,7 @@ async def remind_agreements(context: BotContext) -> None:
 
 
 async def purge_expired(context: BotContext) -> None:
-    """JobQueue callback: delete finished notifications and, if configured, old audit entries."""
+    """JobQueue callback: delete finished notifications, abandoned guides, old audit entries."""
     settings = context.services.settings
     async with context.services.database.transaction() as session:
         purged = await retention.purge(

@@ -11,13 +11,15 @@ from typing import Any
 
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession
-from telegram import Update
+from telegram import Message, Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, TelegramError
 from telegram.ext import Application, CallbackContext, ExtBot
 
 from bot.i18n import Translator, pick_language, translator
 from bot.runtime import Services
+from bot.services.authz import Actor, Permissions, require_admin
+from bot.services.errors import NotAuthorized
 from bot.services.users import stored_language
 
 log = logging.getLogger(__name__)
@@ -85,12 +87,29 @@ async def user_action(update: Update, context: BotContext) -> AsyncIterator[Acti
         yield Action(session, translator(language), services, services.today())
 
 
-async def reply(update: Update, text: str, **kwargs: Any) -> None:
-    """Answer in the chat the update came from, as HTML."""
+async def reply(update: Update, text: str, **kwargs: Any) -> Message | None:
+    """Answer in the chat the update came from, as HTML; None when the update has no chat."""
     chat = update.effective_chat
     if chat is None:
-        return
-    await chat.send_message(text, parse_mode=ParseMode.HTML, **kwargs)
+        return None
+    return await chat.send_message(text, parse_mode=ParseMode.HTML, **kwargs)
+
+
+async def admin_permissions(
+    update: Update, action: Action, actor: Actor, permission: str, refusal: str
+) -> Permissions | None:
+    """The admin's permissions for `permission`, or None once `refusal` is shown.
+
+    `require_admin` audits the refusal; a button press gets it as an alert, a message as a reply.
+    """
+    try:
+        return await require_admin(action.session, actor, permission)
+    except NotAuthorized:
+        if update.callback_query is not None:
+            await update.callback_query.answer(refusal, show_alert=True)
+        else:
+            await reply(update, refusal)
+        return None
 
 
 async def on_error(update: object, context: BotContext) -> None:

@@ -4,37 +4,35 @@ Callback data (at most 64 bytes, checked against the directory on every press, s
 stale button gets a polite answer and nothing else):
   pick:s:<school id>   a school from a list        pick:a:<area id>   an area (or a stadsdel's)
   home:ask             ask where the child lives    home:a:<area id>   that area's intake unit
+
+The question that `home:ask` opens waits for typed text, as the guide's contact steps do; both
+are states of the one conversation in `handlers.guide` (see `handlers.questions`), so the
+question asked last gets the text.
 """
 
 from __future__ import annotations
 
 import re
-import warnings
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.ext import (
-    BaseHandler,
-    CallbackQueryHandler,
-    CommandHandler,
-    ConversationHandler,
-    MessageHandler,
-    filters,
-)
-from telegram.warnings import PTBUserWarning
+from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot.i18n import Translator
 from bot.services import usage
 from bot.services.contacts import ContactCard
-from bot.services.directory_index import LookupAnswer
 from bot.services.lookup import EntryKind, IndexEntry, Match, Outcome, is_too_long
-from handlers.cards import render_card, render_intake, render_outside
+from handlers.cards import render_card, render_intake
 from handlers.common import Action, BotContext, reply, user_action
+from handlers.lookup_replies import choice_rows, home_reply, lookup_reply
+from handlers.questions import AWAIT_HOME, END, guide_state
 
 PICK = re.compile(r"^pick:(s|a):([a-z0-9-]{1,40})$")
 HOME = re.compile(r"^home:a:([a-z0-9-]{1,40})$")
 HOME_ASK = "home:ask"
-ASK_CHILD_HOME = 1
+
+Handler = BaseHandler[Update, BotContext, Any]
 
 
 def card_keyboard(card: ContactCard, tr: Translator) -> InlineKeyboardMarkup:
@@ -49,17 +47,7 @@ def card_keyboard(card: ContactCard, tr: Translator) -> InlineKeyboardMarkup:
     )
 
 
-def _match_label(match: Match, action: Action) -> str:
-    entry = match.entry
-    if entry.kind is EntryKind.SCHOOL and entry.area_id:
-        return f"{entry.name} ({action.services.geography.area(entry.area_id).name})"
-    if entry.kind is EntryKind.NEIGHBOURHOOD and entry.area_id:
-        area = action.services.geography.area(entry.area_id).name
-        return action.tr._("{place} (stadsdel i {area})").format(place=entry.name, area=area)
-    return entry.name
-
-
-def _pick_data(entry: IndexEntry) -> str | None:
+def pick_data(entry: IndexEntry) -> str | None:
     if entry.kind is EntryKind.SCHOOL:
         return f"pick:s:{entry.ref}"
     if entry.area_id:
@@ -67,69 +55,46 @@ def _pick_data(entry: IndexEntry) -> str | None:
     return None
 
 
+def home_data(entry: IndexEntry) -> str | None:
+    return f"home:a:{entry.area_id}" if entry.area_id else None
+
+
 def choices_keyboard(
-    matches: tuple[Match, ...], action: Action, prefix: str
-) -> InlineKeyboardMarkup:
-    rows, seen = [], set()
-    for match in matches[:5]:
-        data = _pick_data(match.entry)
-        if prefix == "home" and match.entry.area_id:
-            data = f"home:a:{match.entry.area_id}"
-        if data is None or data in seen:
-            continue
-        seen.add(data)
-        rows.append([InlineKeyboardButton(_match_label(match, action), callback_data=data)])
-    return InlineKeyboardMarkup(rows)
+    matches: Sequence[Match], action: Action, data: Callable[[IndexEntry], str | None]
+) -> InlineKeyboardMarkup | None:
+    rows = choice_rows(matches, action.services.geography, action.tr, data)
+    return InlineKeyboardMarkup(rows) if rows else None
 
 
-async def send_card(
-    update: Update, action: Action, card: ContactCard, *, place: str | None = None
-) -> None:
-    text = render_card(
-        card, action.tr, office_hours=action.services.is_office_hours(), place=place
-    )
-    await reply(update, text, reply_markup=card_keyboard(card, action.tr))
-
-
-def _no_match_text(answer: LookupAnswer, tr: Translator) -> str:
-    text = tr._(
-        "Jag hittade ingen skola eller plats i Stockholm med det namnet. "
-        "Prova skolans namn, stadsdelen (till exempel Bagarmossen) eller stadsdelsområdet. "
-        "Du kan också bläddra bland områdena med /omraden."
-    )
-    if answer.result.matches:
-        text += "\n\n" + tr._("Menade du någon av dessa?")
-    return text
+def card_text(action: Action) -> Callable[[ContactCard, str | None], str]:
+    """The whole contact card, with the office-hours line as it is now."""
+    office_hours = action.services.is_office_hours()
+    return lambda card, place: render_card(card, action.tr, office_hours=office_hours, place=place)
 
 
 async def answer_lookup(update: Update, action: Action, query: str) -> None:
     """Show the card, the choices, or a polite 'not found'; never echo what was typed."""
+    tr = action.tr
     if is_too_long(query):
         await reply(
-            update,
-            action.tr._("Det var en lång text. Skriv bara namnet på skolan eller området."),
+            update, tr._("Det var en lång text. Skriv bara namnet på skolan eller området.")
         )
         return
     answer = await action.services.index.answer(action.session, query, action.today)
-    outcome = answer.result.outcome
-    if outcome is Outcome.OUTSIDE and answer.outside_municipality:
-        await reply(update, render_outside(answer.outside_municipality, action.tr))
-    elif outcome is Outcome.CONFIDENT and answer.card is not None:
-        best = answer.result.matches[0].entry
-        place = best.name if best.kind is EntryKind.NEIGHBOURHOOD else None
-        await usage.count_lookup(action.session, action.today, answer.card)
-        await send_card(update, action, answer.card, place=place)
-    elif outcome is Outcome.AMBIGUOUS:
-        await reply(
-            update,
-            action.tr._("Jag hittade flera. Vilken menar du?"),
-            reply_markup=choices_keyboard(answer.result.matches, action, "pick"),
-        )
+    not_found = tr._(
+        "Jag hittade ingen skola eller plats i Stockholm med det namnet. "
+        "Prova skolans namn, stadsdelen (till exempel Bagarmossen) eller stadsdelsområdet. "
+        "Du kan också bläddra bland områdena med /omraden."
+    )
+    found = lookup_reply(answer, tr, card_text=card_text(action), not_found=not_found)
+    if found.card is not None or answer.result.outcome is Outcome.NONE:
+        await usage.count_lookup(action.session, action.today, found.card)
+    keyboard: InlineKeyboardMarkup | None
+    if found.card is not None:
+        keyboard = card_keyboard(found.card, tr)
     else:
-        if outcome is Outcome.NONE:
-            await usage.count_lookup(action.session, action.today, None)
-        keyboard = choices_keyboard(answer.result.matches, action, "pick")
-        await reply(update, _no_match_text(answer, action.tr), reply_markup=keyboard)
+        keyboard = choices_keyboard(found.choices, action, pick_data)
+    await reply(update, found.text, reply_markup=keyboard)
 
 
 async def lookup_text(update: Update, context: BotContext) -> None:
@@ -180,7 +145,9 @@ async def pick(update: Update, context: BotContext) -> None:
             return
         await usage.count_lookup(action.session, action.today, card)  # chosen from a list
         await query.answer()
-        await send_card(update, action, card)
+        await reply(
+            update, card_text(action)(card, None), reply_markup=card_keyboard(card, action.tr)
+        )
 
 
 async def list_areas(update: Update, context: BotContext) -> None:
@@ -209,44 +176,39 @@ async def ask_child_home(update: Update, context: BotContext) -> int:
                 "Skriv inte barnets namn eller adress. /avbryt avbryter."
             ),
         )
-    return ASK_CHILD_HOME
+    return AWAIT_HOME
 
 
 async def child_home_text(update: Update, context: BotContext) -> int:
-    """Show the intake unit of the place the user typed."""
-    assert update.message is not None
+    """Show the intake unit of the place the user typed; then the guide's step, if any, again."""
+    assert update.message is not None and update.effective_user is not None
     text = update.message.text or ""
     async with user_action(update, context) as action:
         if is_too_long(text):
             await reply(update, action.tr._("Skriv bara stadsdelen eller området, gärna kort."))
-            return ASK_CHILD_HOME
+            return AWAIT_HOME
         answer = await action.services.index.child_home(action.session, text, action.today)
-        outcome = answer.result.outcome
-        if outcome is Outcome.OUTSIDE and answer.outside_municipality:
-            await reply(update, render_outside(answer.outside_municipality, action.tr))
-            return ConversationHandler.END
-        if answer.intake is not None:
-            best = answer.result.matches[0].entry
-            await reply(update, render_intake(answer.intake, action.tr, place=best.name))
-            return ConversationHandler.END
-        if answer.result.matches:
-            await reply(
-                update,
-                action.tr._("Vilket område menar du?"),
-                reply_markup=choices_keyboard(answer.result.matches, action, "home"),
-            )
-            return ConversationHandler.END
-        await reply(
-            update,
-            action.tr._(
-                "Jag känner inte igen den platsen. Skriv en stadsdel i Stockholm, till exempel "
-                "Rinkeby, eller en annan kommun, till exempel Solna. /avbryt avbryter."
-            ),
-        )
-        return ASK_CHILD_HOME
+        found = home_reply(answer, action.tr)
+        keyboard = choices_keyboard(found.choices, action, home_data)
+        await reply(update, found.text, reply_markup=keyboard)
+        if not found.settled:
+            return AWAIT_HOME
+        return await guide_state(action.session, update.effective_user.id)
 
 
-async def child_home_pick(update: Update, context: BotContext) -> int:
+async def cancel_child_home(update: Update, context: BotContext) -> int:
+    """/avbryt while the home question waits: cancel that question, not a running guide."""
+    assert update.effective_user is not None
+    async with user_action(update, context) as action:
+        state = await guide_state(action.session, update.effective_user.id)
+        if state == END:
+            await reply(update, action.tr._("Avbrutet. Skriv namnet på en skola när du vill."))
+        else:
+            await reply(update, action.tr._("Avbrutet. Guiden är kvar där du var."))
+    return state
+
+
+async def child_home_pick(update: Update, context: BotContext) -> None:
     """A chosen area for the child's home: its intake unit."""
     query = update.callback_query
     assert query is not None
@@ -259,37 +221,22 @@ async def child_home_pick(update: Update, context: BotContext) -> int:
             )
         if intake is None:
             await stale_button(update, action)
-            return ConversationHandler.END
+            return
         await query.answer()
         await reply(update, render_intake(intake, action.tr))
-    return ConversationHandler.END
 
 
-async def cancel_child_home(update: Update, context: BotContext) -> int:
-    async with user_action(update, context) as action:
-        await reply(update, action.tr._("Avbrutet. Skriv namnet på en skola när du vill."))
-    return ConversationHandler.END
+def home_question() -> tuple[Handler, list[Handler]]:
+    """The button that asks the home question, and the handlers of its AWAIT_HOME state (the
+    typed place, /avbryt), for the one conversation in `handlers.guide`."""
+    ask = CallbackQueryHandler(ask_child_home, pattern=f"^{HOME_ASK}$")
+    answer = MessageHandler(filters.TEXT & ~filters.COMMAND, child_home_text)
+    return ask, [answer, CommandHandler(["avbryt", "cancel"], cancel_child_home)]
 
 
-def _child_home_conversation() -> ConversationHandler[BotContext]:
-    with warnings.catch_warnings():
-        # The button that opens this conversation is tracked per chat on purpose: the question
-        # "where does the child live?" belongs to the chat, not to one message.
-        warnings.filterwarnings("ignore", message=".*per_message=False.*", category=PTBUserWarning)
-        return ConversationHandler[BotContext](
-            entry_points=[CallbackQueryHandler(ask_child_home, pattern=f"^{HOME_ASK}$")],
-            states={
-                ASK_CHILD_HOME: [MessageHandler(filters.TEXT & ~filters.COMMAND, child_home_text)]
-            },
-            fallbacks=[CommandHandler(["avbryt", "cancel"], cancel_child_home)],
-            name="child_home",
-            allow_reentry=True,
-        )
-
-
-def build_handlers() -> list[BaseHandler[Update, BotContext, Any]]:
+def build_handlers() -> list[Handler]:
+    """The lookup; "the child lives elsewhere" is asked in `handlers.guide`'s conversation."""
     return [
-        _child_home_conversation(),
         CallbackQueryHandler(child_home_pick, pattern=r"^home:a:"),
         CommandHandler(["kontakt", "contact"], lookup_command),
         CommandHandler(["omraden", "areas"], list_areas),

@@ -17,10 +17,15 @@ Why the conversation is persistent *and* the buttons are entry points
     restart, after /avbryt or on an old message gets a sensible answer. Free text is another
     matter: at a contact step the next message is the child's area or the school's name, and
     only the conversation's state keeps that text from the general lookup registered after
-    this handler. That state is therefore persistent (`persistent=True, name="guide"`); its
-    persistence (`bot.persistence.DerivedConversationPersistence`) does not store states of
-    its own but derives them from `guide_sessions` at start-up (`stored_conversations`), so the
-    table stays the one source of truth and is written at every step, not at PTB's flush.
+    this handler. That state is therefore persistent (`persistent=True`); its persistence
+    (`bot.persistence.DerivedConversationPersistence`) does not store states of its own but
+    derives them from `guide_sessions` at start-up (`handlers.questions.stored_conversations`),
+    so the table stays the one source of truth and is written at every step.
+
+One conversation for every typed answer
+    The contact card's "Barnet bor i ett annat område" also waits for text. It is a state of
+    this same conversation (`handlers.questions`), so the question asked last gets the text
+    and /avbryt, instead of two conversations both waiting and the first registered winning.
 
 Callback data (at most 64 bytes; checked against the guide and the directory on every press):
     g:<step>:<answer>          an option id, "next", "back", "restart" or "cancel"
@@ -39,8 +44,7 @@ import re
 import warnings
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession
-from telegram import CallbackQuery, InlineKeyboardMarkup, Message, Update
+from telegram import CallbackQuery, InlineKeyboardMarkup, Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest
 from telegram.ext import (
@@ -53,12 +57,10 @@ from telegram.ext import (
 )
 from telegram.warnings import PTBUserWarning
 
-from bot.persistence import ConversationKey
 from bot.services.guide import (
     CANCEL,
-    NAVIGATION,
     RESTART,
-    GuideError,
+    GuidePosition,
     StaleStep,
     apply,
     current_node,
@@ -70,57 +72,31 @@ from bot.services.guide_sessions import (
     delete_guide_session,
     load_guide_session,
     save_guide_session,
-    unfinished_guide_sessions,
 )
 from bot.services.lookup import is_too_long
 from bot.services.usage import count_guide_completed, count_guide_started
 from handlers.common import Action, BotContext, reply, user_action
-from handlers.contacts import answer_lookup
-from handlers.guide_contacts import intake_answer, picked_text, render, school_answer
-from handlers.guide_render import (
-    INTAKE,
-    SCHOOL,
-    Rows,
-    restart_keyboard,
-    step_keyboard,
+from handlers.contacts import answer_lookup, home_question
+from handlers.guide_contacts import contact_answer, picked_text, render
+from handlers.guide_render import restart_keyboard, step_keyboard
+from handlers.lookup_replies import Rows
+from handlers.questions import (
+    AWAIT_HOME,
+    AWAIT_TEXT,
+    CONVERSATION_NAME,
+    END,
+    IN_STEP,
+    TYPED_CONTACTS,
+    state_for,
 )
-from knowledge.guide import Guide, GuideNode, shipped_guide
+from knowledge.guide import shipped_guide
 
 log = logging.getLogger(__name__)
 
-CONVERSATION_NAME = "guide"
-# States: which free text the current step takes. Buttons work in every state.
-IN_STEP, AWAIT_AREA, AWAIT_SCHOOL = range(3)
-END = ConversationHandler.END
 PICK = re.compile(r"^gp:([a-z0-9_]{1,24}):(a|s):([a-z0-9-]{1,40})$")
 
 
-def state_for(node: GuideNode) -> int:
-    """The conversation state that belongs to a step."""
-    if node.kind == "contact" and node.contact == INTAKE:
-        return AWAIT_AREA
-    if node.kind == "contact" and node.contact == SCHOOL:
-        return AWAIT_SCHOOL
-    return IN_STEP
-
-
-async def stored_conversations(session: AsyncSession) -> dict[ConversationKey, object]:
-    """The conversation states to restore at start-up: one per unfinished guide."""
-    guide = shipped_guide()
-    states: dict[ConversationKey, object] = {}
-    for stored in await unfinished_guide_sessions(session, guide):
-        assert stored.position is not None  # unfinished_guide_sessions skips the unreadable
-        states[(stored.chat_id, stored.user_id)] = state_for(current_node(guide, stored.position))
-    return states
-
-
 # --- Telegram helpers ------------------------------------------------------------------------
-
-
-async def send(update: Update, text: str, keyboard: InlineKeyboardMarkup | None) -> Message:
-    chat = update.effective_chat
-    assert chat is not None
-    return await chat.send_message(text, parse_mode=ParseMode.HTML, reply_markup=keyboard)
 
 
 async def strip_buttons(context: BotContext, chat_id: int, message_id: int | None) -> None:
@@ -142,12 +118,11 @@ async def show_new(
     replaces: tuple[int | None, ...] = (),
 ) -> int:
     """Send the step as a new message and take the buttons off the messages it replaces."""
-    chat = update.effective_chat
-    assert chat is not None
-    message = await send(update, text, keyboard)
+    message = await reply(update, text, reply_markup=keyboard)
+    assert message is not None  # every update the guide handles comes from a chat
     for message_id in dict.fromkeys(replaces):
         if message_id != message.message_id:
-            await strip_buttons(context, chat.id, message_id)
+            await strip_buttons(context, message.chat_id, message_id)
     return message.message_id
 
 
@@ -162,7 +137,7 @@ async def show_in_place(
     """Edit the pressed message into the step; send a new one if Telegram refuses the edit."""
     query = update.callback_query
     assert query is not None
-    pressed = query.message.message_id if query.message else None
+    pressed = _pressed_id(query)
     if pressed is None:
         return await show_new(update, context, text, keyboard, replaces=(stored_message,))
     try:
@@ -180,8 +155,36 @@ def _ids(update: Update) -> tuple[int, int]:
     return user.id, chat.id
 
 
-def _pressed_id(query: CallbackQuery) -> int | None:
-    return query.message.message_id if query.message else None
+def _pressed_id(query: CallbackQuery | None) -> int | None:
+    return query.message.message_id if query is not None and query.message else None
+
+
+async def save(update: Update, action: Action, position: GuidePosition, message_id: int) -> int:
+    """Store the place and the message that shows it; return the step's state."""
+    user_id, chat_id = _ids(update)
+    await save_guide_session(
+        action.session,
+        user_id=user_id,
+        chat_id=chat_id,
+        position=position,
+        message_id=message_id,
+    )
+    return state_for(current_node(shipped_guide(), position))
+
+
+async def show_and_save(
+    update: Update,
+    context: BotContext,
+    action: Action,
+    position: GuidePosition,
+    text: str,
+    keyboard: InlineKeyboardMarkup,
+    *,
+    replaces: tuple[int | None, ...],
+) -> int:
+    """Send the step as a new message, store the place with it, return the step's state."""
+    message_id = await show_new(update, context, text, keyboard, replaces=replaces)
+    return await save(update, action, position, message_id)
 
 
 # --- /anmalan, /avbryt -----------------------------------------------------------------------
@@ -189,10 +192,9 @@ def _pressed_id(query: CallbackQuery) -> int | None:
 
 async def begin(update: Update, context: BotContext) -> int:
     """/anmalan: start the guide, or go on where the user left it."""
-    user_id, chat_id = _ids(update)
     guide = shipped_guide()
     async with user_action(update, context) as action:
-        stored = await load_guide_session(action.session, guide, user_id)
+        stored = await load_guide_session(action.session, guide, _ids(update)[0])
         position = stored.position if stored else None
         note = None
         if position is not None and len(position.path) > 1:
@@ -203,17 +205,10 @@ async def begin(update: Update, context: BotContext) -> int:
             position = start(guide)
             await count_guide_started(action.session, action.today)  # follow-up figures
         text, keyboard = await render(action, guide, position, note=note)
-        message_id = await show_new(
-            update, context, text, keyboard, replaces=(stored.message_id if stored else None,)
+        replaces = (stored.message_id if stored else None,)
+        return await show_and_save(
+            update, context, action, position, text, keyboard, replaces=replaces
         )
-        await save_guide_session(
-            action.session,
-            user_id=user_id,
-            chat_id=chat_id,
-            position=position,
-            message_id=message_id,
-        )
-    return state_for(current_node(guide, position))
 
 
 async def cancel(update: Update, context: BotContext) -> int:
@@ -239,13 +234,6 @@ async def cancel(update: Update, context: BotContext) -> int:
 
 
 # --- buttons ---------------------------------------------------------------------------------
-
-
-def _is_guide_button(guide: Guide, node_id: str, answer: str) -> bool:
-    """Could the guide have made this button? (Otherwise the data is forged.)"""
-    if not guide.has_node(node_id):
-        return False
-    return answer in guide.node(node_id).answers or answer in NAVIGATION
 
 
 async def refuse(query: CallbackQuery, action: Action) -> None:
@@ -276,20 +264,12 @@ async def show_current_again(
     """A button from an older step: say so and show the step the user is at."""
     query = update.callback_query
     assert query is not None and stored.position is not None
-    guide = shipped_guide()
     await query.answer(action.tr._("Det steget gäller inte längre. Här är steget du är på nu."))
-    text, keyboard = await render(action, guide, stored.position)
-    message_id = await show_new(
-        update, context, text, keyboard, replaces=(_pressed_id(query), stored.message_id)
+    text, keyboard = await render(action, shipped_guide(), stored.position)
+    replaces = (_pressed_id(query), stored.message_id)
+    return await show_and_save(
+        update, context, action, stored.position, text, keyboard, replaces=replaces
     )
-    await save_guide_session(
-        action.session,
-        user_id=stored.user_id,
-        chat_id=stored.chat_id,
-        position=stored.position,
-        message_id=message_id,
-    )
-    return state_for(current_node(guide, stored.position))
 
 
 async def press(update: Update, context: BotContext) -> object:
@@ -297,57 +277,56 @@ async def press(update: Update, context: BotContext) -> object:
     query = update.callback_query
     assert query is not None
     guide = shipped_guide()
-    decoded = decode_callback(query.data or "")
-    if decoded is not None and decoded[1] == CANCEL and guide.has_node(decoded[0]):
+    decoded = decode_callback(guide, query.data or "")
+    if decoded is not None and decoded[1] == CANCEL:
         return await cancel(update, context)
-    user_id, chat_id = _ids(update)
     async with user_action(update, context) as action:
-        if decoded is None or not _is_guide_button(guide, *decoded):
+        if decoded is None:  # data the guide cannot have made: forged
             await refuse(query, action)
             return None
         node_id, answer = decoded
-        stored = await load_guide_session(action.session, guide, user_id)
+        stored = await load_guide_session(action.session, guide, _ids(update)[0])
         old = stored.position if stored else None
-        if old is None and answer != RESTART:
-            return await not_running(update, context, action)
-        try:
-            new = apply(guide, old, node_id, answer) if old is not None else start(guide)
+        if old is None:
+            if answer != RESTART:
+                return await not_running(update, context, action)
+            await count_guide_started(action.session, action.today)  # after the checklist
+            await query.answer()
+            return await move(update, context, action, stored, start(guide))
+        try:  # decode_callback let through only answers the step offers: no InvalidAnswer
+            new = apply(guide, old, node_id, answer)
         except StaleStep:
             assert stored is not None
             return await show_current_again(update, context, action, stored)
-        except GuideError:  # e.g. an answer the step does not take: forged
-            await refuse(query, action)
-            return None
-        if old is None:  # "Börja om" after the checklist: a new start
-            await count_guide_started(action.session, action.today)  # follow-up figures
         await query.answer()
-        if new == old:
-            return None
-        text, keyboard = await render(action, guide, new)
-        stored_message = stored.message_id if stored else None
-        leaving = current_node(guide, old) if old else None
-        # A step that showed directory entries keeps its text; the next step comes below it.
-        if leaving is None or leaving.kind == "contact":
-            message_id = await show_new(
-                update, context, text, keyboard, replaces=(_pressed_id(query), stored_message)
-            )
-        else:
-            message_id = await show_in_place(
-                update, context, text, keyboard, stored_message=stored_message
-            )
-        node = current_node(guide, new)
-        if node.terminal:
-            await delete_guide_session(action.session, user_id)
-            await count_guide_completed(action.session, action.today)  # follow-up figures
-            return END
-        await save_guide_session(
-            action.session,
-            user_id=user_id,
-            chat_id=chat_id,
-            position=new,
-            message_id=message_id,
+        return None if new == old else await move(update, context, action, stored, new)
+
+
+async def move(
+    update: Update,
+    context: BotContext,
+    action: Action,
+    stored: StoredGuide | None,
+    new: GuidePosition,
+) -> int:
+    """Show the step `new` and store it; at the checklist, forget the place instead."""
+    guide = shipped_guide()
+    text, keyboard = await render(action, guide, new)
+    stored_message = stored.message_id if stored else None
+    leaving = current_node(guide, stored.position) if stored and stored.position else None
+    # A step that showed directory entries keeps its text; the next step comes below it.
+    if leaving is None or leaving.kind == "contact":
+        replaces = (_pressed_id(update.callback_query), stored_message)
+        message_id = await show_new(update, context, text, keyboard, replaces=replaces)
+    else:
+        message_id = await show_in_place(
+            update, context, text, keyboard, stored_message=stored_message
         )
-        return state_for(node)
+    if current_node(guide, new).terminal:
+        await delete_guide_session(action.session, _ids(update)[0])
+        await count_guide_completed(action.session, action.today)  # follow-up figures
+        return END
+    return await save(update, action, new, message_id)
 
 
 # --- contact steps: the child's area, the school ---------------------------------------------
@@ -363,20 +342,11 @@ async def show_answer(
 ) -> int:
     """Send an answer at a contact step; it carries the step's buttons from now on."""
     assert stored.position is not None
-    guide = shipped_guide()
-    keyboard = step_keyboard(guide, stored.position, action.tr, choices=choices)
-    pressed = _pressed_id(update.callback_query) if update.callback_query else None
-    message_id = await show_new(
-        update, context, text, keyboard, replaces=(pressed, stored.message_id)
+    keyboard = step_keyboard(shipped_guide(), stored.position, action.tr, choices=choices)
+    replaces = (_pressed_id(update.callback_query), stored.message_id)
+    return await show_and_save(
+        update, context, action, stored.position, text, keyboard, replaces=replaces
     )
-    await save_guide_session(
-        action.session,
-        user_id=stored.user_id,
-        chat_id=stored.chat_id,
-        position=stored.position,
-        message_id=message_id,
-    )
-    return state_for(current_node(guide, stored.position))
 
 
 async def contact_text(update: Update, context: BotContext) -> object:
@@ -384,26 +354,26 @@ async def contact_text(update: Update, context: BotContext) -> object:
     message = update.message
     assert message is not None
     text = message.text or ""
-    user_id, _ = _ids(update)
     guide = shipped_guide()
     async with user_action(update, context) as action:
-        stored = await load_guide_session(action.session, guide, user_id)
+        stored = await load_guide_session(action.session, guide, _ids(update)[0])
         if stored is None or stored.position is None:  # e.g. erased by /glom_mig meanwhile
             await answer_lookup(update, action, text)  # what the text would be without a guide
             return END
         node = current_node(guide, stored.position)
+        if node.contact not in TYPED_CONTACTS:  # the state and the table disagree: the table
+            rendered, keyboard = await render(action, guide, stored.position)
+            replaces = (stored.message_id,)
+            return await show_and_save(
+                update, context, action, stored.position, rendered, keyboard, replaces=replaces
+            )
         if is_too_long(text):
             await reply(
                 update,
                 action.tr._("Det var en lång text. Skriv bara namnet på skolan eller området."),
             )
-            return state_for(node)
-        if node.kind == "contact" and node.contact == INTAKE:
-            answer, choices = await intake_answer(action, node, text)
-        elif node.kind == "contact" and node.contact == SCHOOL:
-            answer, choices = await school_answer(action, node, text)
-        else:  # the state and the table disagree: show the step the table says
-            answer, choices = (await render(action, guide, stored.position))[0], []
+            return AWAIT_TEXT
+        answer, choices = await contact_answer(action, node, text)
         return await show_answer(update, context, action, stored, answer, choices)
 
 
@@ -411,7 +381,6 @@ async def pick(update: Update, context: BotContext) -> object:
     """An area or school chosen from the buttons of an ambiguous answer."""
     query = update.callback_query
     assert query is not None
-    user_id, _ = _ids(update)
     guide = shipped_guide()
     found = PICK.match(query.data or "")
     async with user_action(update, context) as action:
@@ -423,7 +392,7 @@ async def pick(update: Update, context: BotContext) -> object:
         if text is None:
             await refuse(query, action)
             return None
-        stored = await load_guide_session(action.session, guide, user_id)
+        stored = await load_guide_session(action.session, guide, _ids(update)[0])
         if stored is None or stored.position is None:
             return await not_running(update, context, action)
         if stored.position.current != node.id:
@@ -436,10 +405,13 @@ async def pick(update: Update, context: BotContext) -> object:
 
 
 def build_handlers() -> list[BaseHandler[Update, BotContext, Any]]:
-    """The guide's one conversation; register it before the free-text lookup."""
-    buttons: list[BaseHandler[Update, BotContext, Any]] = [
+    """The one conversation that owns typed answers; register it before the free-text lookup."""
+    ask_home, home_answers = home_question()
+    entry_points: list[BaseHandler[Update, BotContext, Any]] = [
+        CommandHandler(["anmalan", "report"], begin),
         CallbackQueryHandler(press, pattern=r"^g:"),
         CallbackQueryHandler(pick, pattern=r"^gp:"),
+        ask_home,  # "Barnet bor i ett annat område": from now on, the next text is the place
     ]
     text = MessageHandler(filters.TEXT & ~filters.COMMAND, contact_text)
     with warnings.catch_warnings():
@@ -447,8 +419,10 @@ def build_handlers() -> list[BaseHandler[Update, BotContext, Any]]:
         # and every press is checked against the stored step, whichever message carries it.
         warnings.filterwarnings("ignore", message=".*per_message=False.*", category=PTBUserWarning)
         conversation = ConversationHandler[BotContext](
-            entry_points=[CommandHandler(["anmalan", "report"], begin), *buttons],
-            states={IN_STEP: [], AWAIT_AREA: [text], AWAIT_SCHOOL: [text]},
+            entry_points=entry_points,
+            # In AWAIT_HOME, /avbryt is the home question's (a state's handlers come before the
+            # fallbacks); everywhere else it cancels the guide.
+            states={IN_STEP: [], AWAIT_TEXT: [text], AWAIT_HOME: home_answers},
             fallbacks=[CommandHandler(["avbryt", "cancel"], cancel)],
             allow_reentry=True,
             name=CONVERSATION_NAME,

@@ -9,26 +9,21 @@ from __future__ import annotations
 
 from telegram import InlineKeyboardMarkup
 
-from bot.services.directory_index import LookupAnswer
 from bot.services.guide import GuidePosition, current_node
-from bot.services.lookup import Outcome
-from handlers.cards import render_intake, render_outside
+from handlers.cards import render_intake
 from handlers.common import Action
 from handlers.guide_render import (
-    INTAKE,
-    SCHOOL,
-    SOCIALJOUR,
-    Rows,
     checklist_block,
-    choice_rows,
     closing_contacts,
     contact_prompt,
+    pick_data,
     school_contact_text,
     socialjour_block,
     step_keyboard,
     step_text,
 )
-from knowledge.guide import Guide, GuideNode
+from handlers.lookup_replies import Reply, Rows, choice_rows, home_reply, lookup_reply
+from knowledge.guide import INTAKE_CONTACT, SCHOOL_CONTACT, SOCIALJOUR_CONTACT, Guide, GuideNode
 
 
 async def render(
@@ -38,7 +33,7 @@ async def render(
     node = current_node(guide, position)
     tr, services = action.tr, action.services
     extra: list[str] = []
-    if node.kind == "contact" and node.contact == SOCIALJOUR:
+    if node.kind == "contact" and node.contact == SOCIALJOUR_CONTACT:
         view = await services.contacts.socialjour(action.session, action.today)
         extra.append(socialjour_block(view, tr))
     elif node.kind == "contact":
@@ -51,59 +46,40 @@ async def render(
     return text, step_keyboard(guide, position, tr)
 
 
-async def intake_answer(action: Action, node: GuideNode, text: str) -> tuple[str, Rows]:
-    """Where the child is registered → that area's intake unit (or another municipality)."""
-    tr = action.tr
-    answer = await action.services.index.child_home(action.session, text, action.today)
-    if answer.result.outcome is Outcome.OUTSIDE and answer.outside_municipality:
-        return render_outside(answer.outside_municipality, tr), []
-    if answer.intake is not None:
-        place = answer.result.matches[0].entry.name
-        return render_intake(answer.intake, tr, place=place), []
-    if answer.result.matches:
-        rows = choice_rows(
-            node, answer.result.matches, action.services.geography, tr, schools=False
+async def contact_answer(action: Action, node: GuideNode, text: str) -> tuple[str, Rows]:
+    """Text typed at a contact step → the directory entry, or choices to press.
+
+    At the child's-area step: that area's intake unit (as "the child lives elsewhere" answers).
+    At the school step: the school's (or area's) cooperation contact, not the whole card.
+    """
+    tr, index = action.tr, action.services.index
+    found: Reply
+    if node.contact == INTAKE_CONTACT:
+        found = home_reply(await index.child_home(action.session, text, action.today), tr)
+    else:
+        not_found = tr._(
+            "Jag hittade ingen skola med det namnet. Skriv skolans namn igen, eller tryck Nästa."
         )
-        return tr._("Vilket område menar du?"), rows
-    return (
-        tr._(
-            "Jag känner inte igen den platsen. Skriv en stadsdel i Stockholm, till exempel "
-            "Rinkeby, eller en annan kommun, till exempel Solna. /avbryt avbryter."
-        ),
-        [],
-    )
-
-
-async def school_answer(action: Action, node: GuideNode, text: str) -> tuple[str, Rows]:
-    """A school (or area) name → its cooperation contact in social services."""
-    tr = action.tr
-    answer: LookupAnswer = await action.services.index.answer(action.session, text, action.today)
-    outcome = answer.result.outcome
-    rows = choice_rows(node, answer.result.matches, action.services.geography, tr, schools=True)
-    if outcome is Outcome.OUTSIDE and answer.outside_municipality:
-        return render_outside(answer.outside_municipality, tr), []
-    if outcome is Outcome.CONFIDENT and answer.card is not None:
-        return school_contact_text(answer.card, tr), []
-    if outcome is Outcome.AMBIGUOUS and rows:
-        return tr._("Jag hittade flera. Vilken menar du?"), rows
-    text = tr._(
-        "Jag hittade ingen skola med det namnet. Skriv skolans namn igen, eller tryck Nästa."
-    )
-    if rows:
-        text += "\n\n" + tr._("Menade du någon av dessa?")
-    return text, rows
+        found = lookup_reply(
+            await index.answer(action.session, text, action.today),
+            tr,
+            card_text=lambda card, _place: school_contact_text(card, tr),
+            not_found=not_found,
+        )
+    rows = choice_rows(found.choices, action.services.geography, tr, pick_data(node))
+    return found.text, rows
 
 
 async def picked_text(action: Action, node: GuideNode, kind: str, ref: str) -> str | None:
     """The directory entry for a chosen area or school; None if the data cannot be right."""
     contacts, session, today = action.services.contacts, action.session, action.today
-    if node.contact == INTAKE and kind == "a":
+    if node.contact == INTAKE_CONTACT and kind == "a":
         intake = await contacts.intake_for_area(session, ref, today)
         return render_intake(intake, action.tr) if intake else None
-    if node.contact == SCHOOL and kind == "a":
+    if node.contact == SCHOOL_CONTACT and kind == "a":
         card = await contacts.card_for_area(session, ref, today)
         return school_contact_text(card, action.tr) if card else None
-    if node.contact == SCHOOL and kind == "s" and ref.isdigit():
+    if node.contact == SCHOOL_CONTACT and kind == "s" and ref.isdigit():
         card = await contacts.card_for_school(session, int(ref), today)
         return school_contact_text(card, action.tr) if card else None
     return None

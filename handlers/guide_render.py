@@ -7,7 +7,7 @@ Telegram HTML, so they are sent as they are; everything from the directory is es
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
@@ -25,7 +25,7 @@ from bot.services.guide import (
     encode_callback,
     progress,
 )
-from bot.services.lookup import EntryKind, Match
+from bot.services.lookup import EntryKind, IndexEntry
 from handlers.cards import (
     contact_lines,
     cooperation_block,
@@ -34,19 +34,16 @@ from handlers.cards import (
     place_block,
     socialjour_line,
 )
-from knowledge.directory import Geography
-from knowledge.guide import Guide, GuideNode
-
-# Contact kinds (knowledge/guide.py CONTACT_KINDS) and what the step asks the user to type.
-INTAKE = "intake_for_child_area"
-SCHOOL = "school_cooperation"
-SOCIALJOUR = "socialjour"
+from handlers.lookup_replies import Rows
+from knowledge.guide import (
+    INTAKE_CONTACT,
+    SCHOOL_CONTACT,
+    SOCIALJOUR_CONTACT,
+    Guide,
+    GuideNode,
+)
 
 PICK_PREFIX = "gp"
-CALLBACK_LIMIT = 64  # bytes, Telegram's limit for callback data
-MAX_CHOICES = 5
-
-Rows = list[list[InlineKeyboardButton]]
 
 
 def step_text(
@@ -106,12 +103,12 @@ def _button(label: str, node: GuideNode, action: str) -> InlineKeyboardButton:
 
 def contact_prompt(node: GuideNode, tr: Translator) -> str | None:
     """What a contact step asks the user to type, if anything."""
-    if node.contact == INTAKE:
+    if node.contact == INTAKE_CONTACT:
         return tr._(
             "✍️ Skriv barnets stadsdel eller område här, så visar jag mottagningen. "
             "Eller tryck Nästa."
         )
-    if node.contact == SCHOOL:
+    if node.contact == SCHOOL_CONTACT:
         return tr._(
             "✍️ Skriv skolans namn här, så visar jag kontaktpersonen. "
             "Eller tryck Nästa för att hoppa över."
@@ -137,42 +134,19 @@ def school_contact_text(card: ContactCard, tr: Translator) -> str:
     return "\n\n".join("\n".join(block) for block in blocks)
 
 
-def choice_rows(
-    node: GuideNode,
-    matches: Sequence[Match],
-    geography: Geography,
-    tr: Translator,
-    *,
-    schools: bool,
-) -> Rows:
-    """Up to five buttons for an ambiguous answer: areas (and, at the school step, schools)."""
-    rows: Rows = []
-    seen: set[str] = set()
-    for match in matches:
-        entry = match.entry
-        if schools and entry.kind is EntryKind.SCHOOL:
-            data = f"{PICK_PREFIX}:{node.id}:s:{entry.ref}"
-        elif entry.area_id and entry.kind is not EntryKind.SCHOOL:
-            data = f"{PICK_PREFIX}:{node.id}:a:{entry.area_id}"
-        else:
-            continue
-        if data in seen or len(data.encode()) > CALLBACK_LIMIT:
-            continue
-        seen.add(data)
-        rows.append([InlineKeyboardButton(_match_label(match, geography, tr), callback_data=data)])
-        if len(rows) == MAX_CHOICES:
-            break
-    return rows
+def pick_data(node: GuideNode) -> Callable[[IndexEntry], str | None]:
+    """The callback data of a choice at the contact step `node`: a school, else its area.
 
+    The child's area is looked up among places only, so only the school step offers schools;
+    another municipality has no area and no button.
+    """
 
-def _match_label(match: Match, geography: Geography, tr: Translator) -> str:
-    entry = match.entry
-    if entry.area_id and entry.kind is EntryKind.SCHOOL:
-        return f"{entry.name} ({geography.area(entry.area_id).name})"
-    if entry.area_id and entry.kind is EntryKind.NEIGHBOURHOOD:
-        area = geography.area(entry.area_id).name
-        return tr._("{place} (stadsdel i {area})").format(place=entry.name, area=area)
-    return entry.name
+    def data(entry: IndexEntry) -> str | None:
+        if entry.kind is EntryKind.SCHOOL:
+            return f"{PICK_PREFIX}:{node.id}:s:{entry.ref}"
+        return f"{PICK_PREFIX}:{node.id}:a:{entry.area_id}" if entry.area_id else None
+
+    return data
 
 
 # --- the closing checklist -------------------------------------------------------------------
@@ -196,16 +170,16 @@ def closing_contacts(
     """The contacts the checklist names; the child's area and school were never kept."""
     lines = [tr._("<b>Kontakter som gäller</b>"), emergency_line(emergency_number, tr)]
     for kind in node.contacts:
-        if kind == SOCIALJOUR:
+        if kind == SOCIALJOUR_CONTACT:
             lines.append(socialjour_line(socialjour, tr))
-        elif kind == INTAKE:
+        elif kind == INTAKE_CONTACT:
             lines.append(
                 tr._(
                     "📍 <b>Orosanmälan:</b> mottagningen där barnet är folkbokfört. "
                     "Skriv /kontakt och stadsdelen, till exempel /kontakt Bagarmossen."
                 )
             )
-        elif kind == SCHOOL:
+        elif kind == SCHOOL_CONTACT:
             lines.append(
                 tr._(
                     "🏫 <b>Frågor om samverkan:</b> skolans kontaktperson i socialtjänsten. "

@@ -6,12 +6,14 @@ transaction (an admin role granted in between still refuses), so a stale button 
 
 from __future__ import annotations
 
+from datetime import datetime
 from html import escape
 from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
+from bot.clock import local_date
 from bot.i18n import Translator
 from bot.services import personal_data
 from bot.services.personal_data import PersonalData, StillAdmin
@@ -21,18 +23,40 @@ FORGET_YES = "forget:yes"
 FORGET_NO = "forget:no"
 
 
-def _when(tr: Translator, value: Any) -> str:
-    return tr.date(value.date()) if value is not None else "–"
+def authored_text(data: PersonalData, tr: Translator) -> str:
+    """The changes to the register that name the user as the one responsible, counted."""
+    counts = [
+        tr.ngettext(
+            "{n} post i ändringsloggen", "{n} poster i ändringsloggen", data.audit_entries
+        ).format(n=data.audit_entries),
+        tr.ngettext("{n} överlämning", "{n} överlämningar", data.handovers_recorded).format(
+            n=data.handovers_recorded
+        ),
+        tr.ngettext("{n} frånvaro", "{n} frånvaron", data.absences_recorded).format(
+            n=data.absences_recorded
+        ),
+        tr.ngettext("{n} behörighet", "{n} behörigheter", data.grants_given).format(
+            n=data.grants_given
+        ),
+        tr.ngettext("{n} inbjudan", "{n} inbjudningar", data.invites_created).format(
+            n=data.invites_created
+        ),
+    ]
+    return tr._("Med ditt id som ansvarig: {counts}").format(counts=", ".join(counts))
 
 
-def render_data(data: PersonalData, tr: Translator) -> str:
-    """Everything stored about the user, in plain words."""
+def render_data(data: PersonalData, tr: Translator, timezone: str) -> str:
+    """Everything stored about the user, in plain words; dates are the day in `timezone`."""
+
+    def day(value: datetime) -> str:
+        return tr.date(local_date(value, timezone))
+
     lines = [tr._("<b>Det här sparar jag om dig</b>"), ""]
     lines.append(tr._("Telegram-id: {id}").format(id=data.user_id))
     if data.first_seen_at is None:
         lines.append(tr._("Först sedd: inte sparat (du har inte skrivit /start)"))
     else:
-        lines.append(tr._("Först sedd: {date}").format(date=_when(tr, data.first_seen_at)))
+        lines.append(tr._("Först sedd: {date}").format(date=day(data.first_seen_at)))
     language = {"sv": "svenska", "en": "English"}.get(data.language or "")
     lines.append(
         tr._("Valt språk: {language}").format(language=language)
@@ -51,18 +75,14 @@ def render_data(data: PersonalData, tr: Translator) -> str:
     for grant in data.grants:
         if grant.revoked_at is None:
             text = tr._("Roll: administratör för {area} sedan {date}")
-            lines.append(
-                text.format(area=escape(grant.area_name), date=_when(tr, grant.granted_at))
-            )
+            lines.append(text.format(area=escape(grant.area_name), date=day(grant.granted_at)))
         else:
             text = tr._("Tidigare roll: administratör för {area} till {date}")
-            lines.append(
-                text.format(area=escape(grant.area_name), date=_when(tr, grant.revoked_at))
-            )
+            lines.append(text.format(area=escape(grant.area_name), date=day(grant.revoked_at)))
     if data.guide_saved_at is not None:
         lines.append(
             tr._("Guiden /anmalan: ditt läge (steg {steps}) sparat {date}").format(
-                steps=data.guide_steps, date=_when(tr, data.guide_saved_at)
+                steps=data.guide_steps, date=day(data.guide_saved_at)
             )
         )
     pending = data.notifications.get("pending", 0)
@@ -82,19 +102,7 @@ def render_data(data: PersonalData, tr: Translator) -> str:
         + data.invites_created
     )
     if authored:
-        lines.append(
-            tr._(
-                "Med ditt id som ansvarig: {audit} poster i ändringsloggen, "
-                "{handovers} överlämningar, {absences} frånvaron, {grants} behörigheter, "
-                "{invites} inbjudningar"
-            ).format(
-                audit=data.audit_entries,
-                handovers=data.handovers_recorded,
-                absences=data.absences_recorded,
-                grants=data.grants_given,
-                invites=data.invites_created,
-            )
-        )
+        lines.append(authored_text(data, tr))
     lines += [
         "",
         tr._(
@@ -114,10 +122,9 @@ async def my_data(update: Update, context: BotContext) -> None:
     user = update.effective_user
     assert user is not None
     async with user_action(update, context) as action:
-        data = await personal_data.collect(
-            action.session, user.id, action.services.settings.city_admin_ids
-        )
-        await reply(update, render_data(data, action.tr))
+        settings = action.services.settings
+        data = await personal_data.collect(action.session, user.id, settings.city_admin_ids)
+        await reply(update, render_data(data, action.tr, settings.timezone))
 
 
 def still_admin_text(error: StillAdmin, tr: Translator) -> str:
@@ -151,13 +158,12 @@ async def ask_forget(update: Update, context: BotContext) -> None:
     assert user is not None
     async with user_action(update, context) as action:
         tr = action.tr
-        data = await personal_data.collect(
-            action.session, user.id, action.services.settings.city_admin_ids
-        )
-        if data.is_city_admin or data.active_areas:
-            await reply(
-                update, still_admin_text(StillAdmin(data.active_areas, data.is_city_admin), tr)
+        try:
+            await personal_data.require_erasable(
+                action.session, user.id, action.services.settings.city_admin_ids
             )
+        except StillAdmin as error:
+            await reply(update, still_admin_text(error, tr))
             return
         keyboard = InlineKeyboardMarkup(
             [

@@ -4,6 +4,10 @@ City admins see every area, area admins their own areas; everyone else gets a po
 refusal is audited by `authz`). The figures are counters only (`bot.services.usage`); events that
 belong to no area (a lookup without a match, the guide) are shown to every admin, since they are
 city-wide totals that say nothing about any one area.
+
+/statistik runs with `block=False`: drawing the chart takes a few hundred milliseconds, and PTB
+otherwise handles updates one at a time, so every other user would wait for it. It only reads
+(and, for someone without a role, audits the refusal), so nothing depends on its order.
 """
 
 from __future__ import annotations
@@ -16,36 +20,23 @@ from typing import Any
 from telegram import Update
 from telegram.ext import BaseHandler, CommandHandler
 
-from bot.i18n import N_, Translator
+from bot.i18n import Translator
 from bot.models import UsageEvent
 from bot.services import agreements, usage, usage_chart
 from bot.services.agreements import AgreementStatus, AreaNotUnderstood, FutureRevision
-from bot.services.authz import Actor, Permissions, require_admin
+from bot.services.authz import Permissions
 from bot.services.dates import DateNotUnderstood
 from bot.services.errors import NotAuthorized, UnknownTarget
-from handlers.common import Action, BotContext, reply, user_action
+from handlers.admin_common import actor_of
+from handlers.common import Action, BotContext, admin_permissions, reply, user_action
 
 PERIOD_DAYS = 30
 NAME_WIDTH = 20  # "Enskede-Årsta-Vantör", the longest area name
 EVENT_WIDTH = 24
 NUMBER_WIDTH = 5
 
-EVENT_LABELS = {
-    UsageEvent.LOOKUP_NO_MATCH: N_("Uppslag utan träff"),
-    UsageEvent.GUIDE_STARTED: N_("Guiden påbörjad"),
-    UsageEvent.GUIDE_COMPLETED: N_("Guiden slutförd"),
-    UsageEvent.HANDOVER_RECORDED: N_("Överlämningar"),
-    UsageEvent.NOTIFICATION_DELIVERED: N_("Aviseringar levererade"),
-    UsageEvent.NOTIFICATION_FAILED: N_("Aviseringar misslyckade"),
-    UsageEvent.STALE_REMINDER_SENT: N_("Påminnelser, inaktuella"),
-    UsageEvent.AGREEMENT_REMINDER_SENT: N_("Påminnelser, samverkan"),
-}
-
-
-def actor_of(update: Update, context: BotContext) -> Actor:
-    user = update.effective_user
-    assert user is not None
-    return Actor.telegram(user.id, context.services.settings.city_admin_ids)
+# Answered lookups have a table of their own (per area and operator); the rest are totals.
+EVENTS = [event for event in usage.EVENT_LABELS if event is not UsageEvent.LOOKUP_ANSWERED]
 
 
 def not_allowed(tr: Translator) -> str:
@@ -74,7 +65,8 @@ def render_table(summary: usage.Summary, areas: list[AgreementStatus], tr: Trans
         start=summary.start.isoformat(), end=summary.end.isoformat(), days=PERIOD_DAYS
     )
     columns = (tr._("kom"), tr._("fri"), tr._("omr"), tr._("alla"))
-    lookups = [_name(tr._("Uppslag med svar")) + "".join(c.rjust(NUMBER_WIDTH) for c in columns)]
+    answered = tr._(usage.EVENT_LABELS[UsageEvent.LOOKUP_ANSWERED])
+    lookups = [_name(answered) + "".join(c.rjust(NUMBER_WIDTH) for c in columns)]
     for status in areas:
         counts = summary.lookups.get(status.area_id, usage.AreaLookups())
         lookups.append(
@@ -92,9 +84,9 @@ def render_table(summary: usage.Summary, areas: list[AgreementStatus], tr: Trans
         )
     )
     events = [
-        escape(tr._(label)[:EVENT_WIDTH].ljust(EVENT_WIDTH))
+        escape(tr._(usage.EVENT_LABELS[event])[:EVENT_WIDTH].ljust(EVENT_WIDTH))
         + _cell(summary.events.get(event.value, 0))
-        for event, label in EVENT_LABELS.items()
+        for event in EVENTS
     ]
     agreement_lines = [agreement_line(status, tr) for status in areas] or [tr._("inga områden")]
     legend = tr._(
@@ -114,11 +106,8 @@ def render_table(summary: usage.Summary, areas: list[AgreementStatus], tr: Trans
 
 
 async def _permissions(update: Update, context: BotContext, action: Action) -> Permissions | None:
-    try:
-        return await require_admin(action.session, actor_of(update, context), "stats.view")
-    except NotAuthorized:
-        await reply(update, not_allowed(action.tr))
-        return None
+    actor = actor_of(update, context)
+    return await admin_permissions(update, action, actor, "stats.view", not_allowed(action.tr))
 
 
 async def show_stats(update: Update, context: BotContext) -> None:
@@ -210,6 +199,6 @@ def _recorded_text(status: AgreementStatus, tr: Translator) -> str:
 
 def build_handlers() -> list[BaseHandler[Update, BotContext, Any]]:
     return [
-        CommandHandler(["statistik", "stats"], show_stats),
+        CommandHandler(["statistik", "stats"], show_stats, block=False),
         CommandHandler(["samverkansavtal", "agreement"], agreement),
     ]

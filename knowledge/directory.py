@@ -16,7 +16,7 @@ from pathlib import Path
 
 import yaml
 
-from knowledge.errors import KnowledgeError, Problem
+from knowledge.errors import KnowledgeError, Problem, relative_path
 
 KNOWLEDGE_DIR = Path(__file__).resolve().parent
 DIRECTORY_DIR = KNOWLEDGE_DIR / "directory"
@@ -73,7 +73,7 @@ class Geography:
 
 def read_csv_rows(path: Path, required: tuple[str, ...]) -> Iterator[tuple[int, dict[str, str]]]:
     """Yield (line number, row) from a UTF-8 CSV, failing on missing columns or empty values."""
-    rel = _relative(path)
+    rel = relative_path(path)
     with path.open(encoding="utf-8", newline="") as handle:
         reader = csv.DictReader(handle)
         missing = [c for c in required if c not in (reader.fieldnames or [])]
@@ -93,13 +93,6 @@ def read_csv_rows(path: Path, required: tuple[str, ...]) -> Iterator[tuple[int, 
     yield from rows
 
 
-def _relative(path: Path) -> str:
-    try:
-        return str(path.relative_to(KNOWLEDGE_DIR.parent))
-    except ValueError:
-        return str(path)
-
-
 def _load_areas(directory: Path) -> tuple[AreaInfo, ...]:
     path = directory / "stadsdelsomraden.csv"
     extra: dict[str, list[str]] = {}
@@ -107,14 +100,14 @@ def _load_areas(directory: Path) -> tuple[AreaInfo, ...]:
     area_rows = list(read_csv_rows(path, ("id", "name", "genitive_name", "source")))
     if len(area_rows) != EXPECTED_AREA_COUNT:
         raise KnowledgeError.single(
-            _relative(path),
+            relative_path(path),
             f"{EXPECTED_AREA_COUNT} stadsdelsområden väntades, fann {len(area_rows)}",
         )
     known = {row["id"] for _, row in area_rows}
     for line, row in read_csv_rows(alias_path, ("area_id", "alias", "source")):
         if row["area_id"] not in known:
             raise KnowledgeError.single(
-                _relative(alias_path), f"okänt område '{row['area_id']}'", line, "area_id"
+                relative_path(alias_path), f"okänt område '{row['area_id']}'", line, "area_id"
             )
         extra.setdefault(row["area_id"], []).append(row["alias"])
     areas = []
@@ -133,7 +126,7 @@ def _load_neighbourhoods(directory: Path, area_ids: set[str]) -> tuple[Neighbour
     for line, row in read_csv_rows(path, ("name", "area_id", "source")):
         if row["area_id"] not in area_ids:
             raise KnowledgeError.single(
-                _relative(path), f"okänt område '{row['area_id']}'", line, "area_id"
+                relative_path(path), f"okänt område '{row['area_id']}'", line, "area_id"
             )
         result.append(NeighbourhoodInfo(row["name"], row["area_id"], row["source"]))
     return tuple(result)
@@ -141,7 +134,7 @@ def _load_neighbourhoods(directory: Path, area_ids: set[str]) -> tuple[Neighbour
 
 def _load_municipalities(path: Path) -> tuple[Municipality, ...]:
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    rel = _relative(path)
+    rel = relative_path(path)
     if not isinstance(data, dict) or not isinstance(data.get("municipalities"), list):
         raise KnowledgeError.single(rel, "listan 'municipalities' saknas", field="municipalities")
     home = str(data.get("home_municipality", ""))
@@ -162,7 +155,7 @@ def _load_emergency_number(path: Path) -> str:
             raise KeyError("source")
     except (KeyError, TypeError) as error:
         raise KnowledgeError.single(
-            _relative(path), "acute_danger.number/source saknas"
+            relative_path(path), "acute_danger.number/source saknas"
         ) from error
     return number
 

@@ -9,6 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+# Problems name files relative to the project, as whoever edits them sees them in the repository.
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+
 
 @dataclass(frozen=True)
 class Problem:
@@ -26,6 +29,14 @@ class Problem:
         if self.field:
             where += f", fält '{self.field}'"
         return f"{where}: {self.message}"
+
+
+def relative_path(path: Path) -> str:
+    """`path` as shown in a problem: relative to the project when it lies inside it."""
+    try:
+        return str(path.resolve().relative_to(PROJECT_DIR))
+    except ValueError:
+        return str(path)
 
 
 class KnowledgeError(Exception):

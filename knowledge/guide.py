@@ -21,7 +21,7 @@ from typing import Any
 
 import yaml
 
-from knowledge.errors import KnowledgeError, Problem
+from knowledge.errors import KnowledgeError, Problem, relative_path
 
 KNOWLEDGE_DIR = Path(__file__).resolve().parent
 GUIDE_DIR = KNOWLEDGE_DIR / "guide"
@@ -31,7 +31,10 @@ DEFAULT_LANGUAGE = "sv"
 
 NODE_KINDS = frozenset({"info", "question", "contact", "emergency", "checklist"})
 # What a contact step shows; the handler looks the entry up in the directory at runtime.
-CONTACT_KINDS = frozenset({"intake_for_child_area", "school_cooperation", "socialjour"})
+INTAKE_CONTACT = "intake_for_child_area"  # the intake unit where the child is registered
+SCHOOL_CONTACT = "school_cooperation"  # the school's cooperation contact in social services
+SOCIALJOUR_CONTACT = "socialjour"  # social services after office hours
+CONTACT_KINDS = frozenset({INTAKE_CONTACT, SCHOOL_CONTACT, SOCIALJOUR_CONTACT})
 # Answers the engine and the callback data use for navigation; no option may be called so.
 RESERVED_ANSWERS = frozenset({"next", "back", "restart", "cancel"})
 
@@ -190,12 +193,6 @@ class Guide:
         """Checklist topic ids in checklist order."""
         return tuple(topic.id for topic in self.topics)
 
-    def topic(self, topic_id: str) -> ChecklistTopic:
-        for topic in self.topics:
-            if topic.id == topic_id:
-                return topic
-        raise KeyError(topic_id)
-
 
 # --- reading YAML with line numbers ----------------------------------------------------------
 
@@ -234,11 +231,18 @@ _LineLoader.add_constructor(
 )
 
 
-def _relative(path: Path) -> str:
-    try:
-        return str(path.resolve().relative_to(KNOWLEDGE_DIR.parent))
-    except ValueError:
-        return str(path)
+def located_problem(
+    origin: Origin,
+    node_id: str | None,
+    fieldname: str | None,
+    message: str,
+    *,
+    line: int | None = None,
+) -> Problem:
+    """A problem at a node's (or the file's) field; its line is the field's unless given."""
+    prefix = f"nod '{node_id}': " if node_id else ""
+    where = line if line is not None else origin.line_of(fieldname)
+    return Problem(origin.file, where, fieldname, prefix + message)
 
 
 def _line(data: object) -> int | None:
@@ -264,12 +268,10 @@ class _Parser:
         self.unreadable = False
 
     def problem(self, origin: Origin, where: str | None, fieldname: str | None, msg: str) -> None:
-        prefix = f"nod '{where}': " if where else ""
-        line = origin.line_of(fieldname)
-        self.problems.append(Problem(origin.file, line, fieldname, prefix + msg))
+        self.problems.append(located_problem(origin, where, fieldname, msg))
 
     def read_file(self, path: Path) -> None:
-        rel = _relative(path)
+        rel = relative_path(path)
         try:
             data = yaml.load(path.read_text(encoding="utf-8"), Loader=_LineLoader)
         except yaml.YAMLError as error:
@@ -315,10 +317,8 @@ class _Parser:
     def _duplicate_keys(self, origin: Origin, where: str | None, data: object) -> None:
         if isinstance(data, _LineDict):
             for key, line in data.duplicate_keys:
-                prefix = f"nod '{where}': " if where else ""
-                self.problems.append(
-                    Problem(origin.file, line, key, prefix + f"fältet '{key}' står två gånger")
-                )
+                message = f"fältet '{key}' står två gånger"
+                self.problems.append(located_problem(origin, where, key, message, line=line))
 
     def _read_topics(self, origin: Origin, raw: object) -> None:
         if not isinstance(raw, list):
@@ -618,9 +618,7 @@ class _Report:
     def add(
         self, origin: Origin, node_id: str | None, fieldname: str | None, message: str
     ) -> None:
-        prefix = f"nod '{node_id}': " if node_id else ""
-        line = origin.line_of(fieldname)
-        self.problems.append(Problem(origin.file, line, fieldname, prefix + message))
+        self.problems.append(located_problem(origin, node_id, fieldname, message))
 
     def text(self, origin: Origin, node_id: str | None, name: str, text: LocalText) -> None:
         for lang in LANGUAGES:
@@ -838,12 +836,12 @@ def load_guide(path: Path = GUIDE_DIR) -> Guide:
         KnowledgeError: listing every problem found, each with file, line, node and field.
     """
     if not path.exists():
-        raise KnowledgeError.single(_relative(path), "filen eller mappen finns inte")
+        raise KnowledgeError.single(relative_path(path), "filen eller mappen finns inte")
     files = _guide_files(path)
     if not files:
-        raise KnowledgeError.single(_relative(path), "inga guide-filer (*.yaml) hittades")
+        raise KnowledgeError.single(relative_path(path), "inga guide-filer (*.yaml) hittades")
     parser = _Parser()
-    parser.start_origin = Origin(_relative(files[0]))
+    parser.start_origin = Origin(relative_path(files[0]))
     for file in files:
         parser.read_file(file)
     guide = Guide(

@@ -18,8 +18,11 @@ from bot.models import Area, AuditEvent, UsageCount
 from bot.services import agreements
 from bot.services.agreements import is_overdue, months_before
 from bot.services.authz import Actor
+from bot.services.errors import AdminError
 from bot.services.grants import grant_area_admin
+from knowledge.directory import shipped_geography
 from tests.fakes import ChatDriver, RecordingBotApi, texts
+from tests.test_usage_stats import statistik
 
 CITY_ADMIN = 5550001
 AREA_ADMIN = 5550002  # admin of Södermalm and Farsta
@@ -48,6 +51,25 @@ async def set_revised(app: Any, dates: dict[str, date | None]) -> None:
     async with app.bot_data.services.database.transaction() as session:
         for area in await session.scalars(select(Area)):
             area.agreement_revised_on = dates.get(area.id, area.agreement_revised_on)
+
+
+def test_an_area_is_found_by_name_slug_or_former_name_however_typed() -> None:
+    areas = shipped_geography().areas
+    for typed in ("Enskede-Årsta-Vantör", "enskede arsta vantor", "ENSKEDE_ÅRSTA_VANTÖR"):
+        assert agreements.find_area(areas, typed) == "enskede-arsta-vantor", typed
+    # Folded as the lookup folds names: punctuation typed around a name does not hide it.
+    assert agreements.find_area(areas, "Södermalm,") == "sodermalm"
+    assert agreements.find_area(areas, "Atlantis") is None
+    assert agreements.parse_revision("Södermalm, 2026-03-15", areas, date(2026, 11, 22)) == (
+        "sodermalm",
+        date(2026, 3, 15),
+    )
+
+
+def test_agreement_errors_are_admin_errors() -> None:
+    # Handlers catch the services' errors by their common base; these are two of them.
+    assert issubclass(agreements.FutureRevision, AdminError)
+    assert issubclass(agreements.AreaNotUnderstood, AdminError)
 
 
 def test_overdue_after_twelve_months_or_when_missing() -> None:
@@ -122,7 +144,7 @@ async def test_a_city_admin_records_any_area_and_statistik_shows_it(
     await admin.send("/agreement norra innerstaden 2024-01-10")
     assert await revised_on(app, "norra-innerstaden") == date(2024, 1, 10)
 
-    table = texts(await admin.send("/statistik"))[0]
+    table = texts(await statistik(app, api, CITY_ADMIN))[0]
     line = next(x for x in table.splitlines() if x.startswith("Norra innerstaden") and "20" in x)
     assert line.split()[-2:] == ["2024-01-10", "⚠"]
 

@@ -128,8 +128,9 @@ async def test_every_path_renders_every_step_and_every_button_leads_where_the_ya
                 answered = shown(await chat.send(typed))
                 assert len(answered) == 1 and expected in answered[0], node_id
             if answer is None:  # the checklist
-                for topic_id in node.checkpoints:
-                    assert f"✅ {GUIDE.topic(topic_id).label.get(language)}" in message
+                for topic in GUIDE.topics:
+                    if topic.id in node.checkpoints:
+                        assert f"✅ {topic.label.get(language)}" in message
                 assert "⬜" not in message
                 assert SOCIALJOUR[1] in message and "112" in message
                 assert [text for text, _ in chat.buttons(step)] == [RESTART[language]]
@@ -241,6 +242,49 @@ async def test_the_school_step_shows_the_schools_cooperation_contact_or_can_be_s
     assert "Jag hittade ingen skola" in shown(await chat.send("Hogwarts trollkarlsskola"))[0]
     skipped = shown(await chat.press("Nästa"))[0]
     assert skipped.startswith("<b>Dokumentera i skolan</b>")
+
+
+async def test_the_question_asked_last_owns_the_next_text(app: Any, chat: ChatDriver) -> None:
+    await chat.send("Eriksdalsskolan")
+    card = chat.last_with_buttons()  # an older contact card, with "the child lives elsewhere"
+    await walk_to(chat, "s_school_contact")  # the guide now waits for a school's name
+    asked = sent(await chat.press("Barnet bor i ett annat område", message=card))
+    assert "folkbokfört" in asked
+    # The place typed next answers the card's question: the intake unit, not the school step.
+    home = shown(await chat.send("Bagarmossen"))[0]
+    assert "Mottagningen barn och unga, Skarpnäck (exempel)" in home
+    assert "Kontaktperson i socialtjänsten för skolor" not in home
+    # Answered: the guide's step owns the text again, and its buttons still work.
+    school = shown(await chat.send("Eriksdalsskolan"))[0]
+    assert "<b>Eriksdalsskolan</b>" in school and "Nora Vik (exempel)" in school
+    assert "Mottagningen" not in school
+    assert shown(await chat.press("Nästa"))[0].startswith("<b>Dokumentera i skolan</b>")
+
+
+async def test_cancel_after_the_childs_home_question_cancels_only_that_question(
+    app: Any, chat: ChatDriver
+) -> None:
+    await chat.send("Eriksdalsskolan")
+    card = chat.last_with_buttons()
+    await walk_to(chat, "s_school_contact")
+    await chat.press("Barnet bor i ett annat område", message=card)
+    cancelled = sent(await chat.send("/avbryt"))
+    assert "Avbrutet" in cancelled and "Guiden är avbruten" not in cancelled
+    assert len(await guide_rows(app)) == 1  # the guide goes on
+    school = shown(await chat.send("Eriksdalsskolan"))[0]
+    assert "Nora Vik (exempel)" in school and "Mottagningen" not in school
+
+
+async def test_the_guide_supersedes_an_earlier_childs_home_question(
+    app: Any, chat: ChatDriver
+) -> None:
+    await chat.send("Eriksdalsskolan")
+    await chat.press("Barnet bor i ett annat område")  # asked, but never answered
+    await walk_to(chat, "s_where")
+    assert "Guiden är avbruten" in sent(await chat.send("/avbryt"))
+    # Neither question waits any more: text is an ordinary lookup.
+    text = sent(await chat.send("Eriksdalsskolan"))
+    assert "<b>Eriksdalsskolan</b>" in text and "Kontaktperson i socialtjänsten för skolor" in text
 
 
 async def test_text_at_an_ordinary_step_is_a_normal_lookup(chat: ChatDriver) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator, Callable
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -272,8 +272,26 @@ async def test_mina_uppgifter_shows_everything_stored(app: Any, user: ChatDriver
     assert "Guiden /anmalan: ditt läge (steg 2)" in text
     assert "1 väntar, 1 sparade totalt" in text
     assert "Inbjudningskoder du har använt: 1" in text
-    assert "1 överlämningar, 1 frånvaron, 1 behörigheter, 1 inbjudningar" in text
+    assert "poster i ändringsloggen, 1 överlämning, 1 frånvaro, 1 behörighet, 1 inbjudan" in text
     assert "/glom_mig" in text
+
+
+async def test_counts_take_the_plural_the_number_needs(app: Any, api: RecordingBotApi) -> None:
+    english = ChatDriver(app, api, user_id=USER, language_code="en")
+    await english.send("/start")
+    await plant_everything(app, USER)
+    [text] = texts(await english.send("/my_data"))
+    assert "entries in the change log, 1 handover, 1 absence, 1 permission, 1 invitation" in text
+
+
+async def test_dates_are_the_day_in_stockholm_not_in_utc(app: Any, user: ChatDriver) -> None:
+    await user.send("/start")
+    async with app.bot_data.services.database.transaction() as session:
+        row = await session.get(User, USER)
+        assert row is not None
+        row.first_seen_at = datetime(2026, 3, 14, 23, 30, tzinfo=UTC)  # 00:30 on 15 March there
+    [text] = texts(await user.send("/mina_uppgifter"))
+    assert "Först sedd: 15 mars 2026" in text
 
 
 async def test_mina_uppgifter_for_someone_unknown(app: Any, api: RecordingBotApi) -> None:
@@ -281,10 +299,9 @@ async def test_mina_uppgifter_for_someone_unknown(app: Any, api: RecordingBotApi
     [text] = texts(await stranger.send("/my_data"))
     assert "What I store about you" in text
     assert "not stored" in text
-    async with app.bot_data.services.database.transaction() as session:
-        data = await personal_data.collect(session, OTHER, ())
-        assert data.is_empty  # asking stored nothing
-        assert await session.scalar(select(func.count()).select_from(User)) == 0
+    rows = await every_row(app)
+    assert rows_naming(rows, OTHER) == []  # asking stored nothing
+    assert rows["users"] == []
 
 
 # --- The schema ---
@@ -357,15 +374,15 @@ async def test_retention_deletes_finished_notifications_only(services: Any) -> N
             )
         session.add(AuditEvent(actor="cli", action="x", target="-", at=old))
     async with services.database.transaction() as session:
-        kept_audit = await purge(session, now, outbox_days=30, audit_days=0)
+        kept_audit = await purge(session, now, outbox_days=30, audit_days=0, guide_idle_hours=0)
     async with services.database.transaction() as session:
         statuses = sorted((await session.scalars(select(Notification.status))).all())
-        purged_audit = await purge(session, now, outbox_days=0, audit_days=30)
+        purged_audit = await purge(session, now, outbox_days=0, audit_days=30, guide_idle_hours=0)
     assert (kept_audit.notifications, kept_audit.audit_events) == (2, 0)
     assert statuses == ["pending", "sent"]
     assert purged_audit.audit_events >= 1
 
 
 def test_usage_counts_are_not_personal() -> None:
-    assert not any(name.startswith("usage_counts.") for name in PERSONAL_COLUMNS)
-    assert UsageCount.__tablename__ == "usage_counts"
+    # Erasure leaves the follow-up figures alone: no column of theirs could hold a user's id.
+    assert not [c.name for c in UsageCount.__table__.columns if _could_hold_a_user_id(c)]

@@ -35,6 +35,13 @@ async def test_zero_keeps_guides(services) -> None:
         session.add(GuideSession(user_id=3, chat_id=3, position={"v": 1, "path": ["acute"]}))
     async with services.database.transaction() as session:
         purged = await retention.purge(
-            session, utcnow() + timedelta(days=400), outbox_days=0, audit_days=0
+            session,
+            utcnow() + timedelta(days=400),
+            outbox_days=0,
+            audit_days=0,
+            guide_idle_hours=0,
         )
     assert purged.guide_sessions == 0
+    async with services.database.transaction() as session:
+        left = list(await session.scalars(select(GuideSession.user_id)))
+    assert left == [3]  # untouched for 400 days, and still there

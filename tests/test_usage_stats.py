@@ -6,8 +6,9 @@ import asyncio
 import csv
 import inspect
 import io
+import threading
 from collections.abc import AsyncIterator, Callable, Iterator
-from contextlib import contextmanager
+from contextlib import asynccontextmanager, contextmanager
 from datetime import date, timedelta
 from typing import Any
 
@@ -24,6 +25,7 @@ from bot.services.authz import Actor
 from bot.services.grants import grant_area_admin
 from bot.services.usage import UsageRow
 from bot.services.usage_chart import PNG_MAGIC
+from bot.transport import ApiCall
 from tests.fakes import ChatDriver, RecordingBotApi, texts
 
 CITY_ADMIN = 5550001
@@ -63,6 +65,27 @@ async def admin_app(
 
 def driver(app: Any, api: RecordingBotApi, user_id: int) -> ChatDriver:
     return ChatDriver(app, api, user_id=user_id)
+
+
+@asynccontextmanager
+async def running(app: Any) -> AsyncIterator[Any]:
+    """The application started, as in production: PTB runs handlers with `block=False` (such as
+    /statistik) as tasks of a running application, and `stop()` waits for them to finish."""
+    await app.start()
+    try:
+        yield app
+    finally:
+        await app.stop()
+
+
+async def statistik(
+    app: Any, api: RecordingBotApi, user_id: int, command: str = "/statistik"
+) -> list[ApiCall]:
+    """Send /statistik and return every call it made, the chart drawn in the background too."""
+    before = len(api.calls)
+    async with running(app):
+        await driver(app, api, user_id).send(command)
+    return api.calls[before:]
 
 
 async def counters(app_or_services: Any) -> list[tuple[date, str, str, str, int]]:
@@ -222,7 +245,7 @@ async def test_a_school_chosen_from_a_list_is_counted(app: Any, chat: ChatDriver
 async def test_statistik_is_refused_to_someone_without_a_role(
     admin_app: Any, api: UploadRecordingBotApi
 ) -> None:
-    calls = await driver(admin_app, api, STRANGER).send("/statistik")
+    calls = await statistik(admin_app, api, STRANGER)
 
     assert [c.method for c in calls] == ["sendMessage"]
     assert "till för administratörer" in texts(calls)[0]
@@ -244,7 +267,7 @@ async def test_statistik_shows_a_table_and_a_png_chart_to_a_city_admin(
         await usage.count(session, earlier, UsageEvent.GUIDE_COMPLETED, None, by=3)
         await usage.count(session, earlier - timedelta(days=40), UsageEvent.GUIDE_COMPLETED, None)
 
-    calls = await driver(admin_app, api, CITY_ADMIN).send("/statistik")
+    calls = await statistik(admin_app, api, CITY_ADMIN)
 
     assert [c.method for c in calls] == ["sendMessage", "sendPhoto"]
     table = texts(calls)[0]
@@ -271,7 +294,7 @@ async def test_an_area_admin_sees_only_their_own_areas(
     for text in ("Eriksdalsskolan", "Bromma", "Hogwarts"):
         await teacher.send(text)
 
-    calls = await driver(admin_app, api, AREA_ADMIN).send("/stats")
+    calls = await statistik(admin_app, api, AREA_ADMIN, "/stats")
 
     table = texts(calls)[0]
     assert _row(table, "Södermalm") == ["1", "0", "0", "1"]
@@ -279,6 +302,33 @@ async def test_an_area_admin_sees_only_their_own_areas(
     assert _row(table, "Summa") == ["1", "0", "0", "1"]
     assert _row(table, "Uppslag utan träff") == ["1"]  # city-wide, no area
     assert [m for m, _ in api.uploads] == ["sendPhoto"]
+
+
+async def test_statistik_draws_its_chart_without_holding_up_other_users(
+    admin_app: Any, api: UploadRecordingBotApi, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    drawing, may_finish = threading.Event(), threading.Event()
+    draw = usage_chart.draw
+
+    def slow_draw(*args: Any) -> bytes:
+        drawing.set()
+        may_finish.wait(timeout=10)
+        return draw(*args)
+
+    monkeypatch.setattr(usage_chart, "draw", slow_draw)
+    admin = driver(admin_app, api, CITY_ADMIN)
+    async with running(admin_app):
+        try:
+            await asyncio.wait_for(admin.send("/statistik"), 3)
+            assert await asyncio.to_thread(drawing.wait, 3)
+            # While the chart is being drawn, a teacher's lookup is answered at once.
+            lookup = driver(admin_app, api, 4242).send("Eriksdalsskolan")
+            assert "<b>Eriksdalsskolan</b>" in texts(await asyncio.wait_for(lookup, 3))[0]
+            assert not api.uploads
+        finally:
+            may_finish.set()
+    assert "<pre>" in texts(api.calls)[0]  # the admin's table came before the lookup's card
+    assert [method for method, _ in api.uploads] == ["sendPhoto"]
 
 
 def _row(table: str, label: str) -> list[str]:
@@ -318,12 +368,14 @@ PLANTED = [
 ]
 
 
-async def _plant(database_url: str) -> list[tuple[date, str, str, str, int]]:
+async def _plant(
+    database_url: str, planted: list[tuple[date, UsageEvent, str | None, str, int]] = PLANTED
+) -> list[tuple[date, str, str, str, int]]:
     services = Services.create(Settings(_env_file=None, database_url=database_url))  # type: ignore[call-arg]
     await services.start()
     try:
         async with services.database.transaction() as session:
-            for day, what, area, operator, n in PLANTED:
+            for day, what, area, operator, n in planted:
                 await usage.count(session, day, what, area, operator, by=n)
         return await counters(services)
     finally:
@@ -362,10 +414,51 @@ def test_the_csv_export_matches_the_counters(
 
     assert main(["stats", "--from", "2026-01-01", "--to", "2026-06-30"]) == 0
     summary = capsys.readouterr().out
-    assert summary.split("uppslag med svar")[1].split()[0] == "4"
-    assert summary.split("guiden slutförd")[1].split()[0] == "0"
+    assert summary.split("Uppslag med svar")[1].split()[0] == "4"
+    assert summary.split("Guiden slutförd")[1].split()[0] == "0"
     bromma = next(line for line in summary.splitlines() if line.strip().startswith("Bromma"))
     assert bromma.split()[1:] == ["3", "1", "0", "=", "4"]
+
+
+def test_the_default_period_is_this_year_up_to_today_in_stockholm(
+    database_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Any,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # New Year's morning in Stockholm; a server on UTC (date.today()) is still in last year.
+    new_year = date(2031, 1, 1)
+    asyncio.run(_plant(database_url, [(new_year, UsageEvent.GUIDE_COMPLETED, None, "", 2)]))
+    monkeypatch.setattr(Services, "today", lambda _self: new_year)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    monkeypatch.delenv("TELEGRAM_BOT_TOKEN", raising=False)
+
+    assert main(["stats"]) == 0
+    summary = capsys.readouterr().out
+    assert summary.splitlines()[0] == "Kontaktlotsen, uppföljning 2031-01-01 – 2031-01-01"
+    assert summary.split("Guiden slutförd")[1].split()[0] == "2"
+
+
+def test_the_summary_is_in_the_default_language(
+    database_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Any,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    asyncio.run(_plant(database_url))
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    monkeypatch.setenv("DEFAULT_LANGUAGE", "en")
+    monkeypatch.delenv("TELEGRAM_BOT_TOKEN", raising=False)
+
+    assert main(["stats", "--from", "2026-01-01", "--to", "2026-06-30"]) == 0
+    summary = capsys.readouterr().out
+    assert summary.startswith("Kontaktlotsen, follow-up 2026-01-01 – 2026-06-30")
+    assert summary.split("Lookups answered")[1].split()[0] == "4"
+    assert "Cooperation agreement, last revised" in summary and "missing" in summary
+    assert main(["stats", "--from", "2026-06-30", "--to", "2026-01-01"]) == 2
+    assert capsys.readouterr().err.strip() == "--to is before --from."
 
 
 # --- Handovers are counted (the /overlamning wizard through the real Application) ---

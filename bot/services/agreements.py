@@ -8,7 +8,6 @@ overdue, and a weekly job reminds the area's admins.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
@@ -20,14 +19,15 @@ from bot.models import Area
 from bot.services import audit
 from bot.services.authz import Actor, require_area
 from bot.services.dates import DateNotUnderstood, parse_day
-from bot.services.errors import UnknownTarget
+from bot.services.errors import AdminError, UnknownTarget
+from bot.services.text_normalise import normalise
 from knowledge.directory import AreaInfo
 
 MAX_AGE_MONTHS = 12
 ACTION = "agreement.revise"
 
 
-class FutureRevision(ValueError):
+class FutureRevision(AdminError):
     """A revision date after today."""
 
 
@@ -39,21 +39,19 @@ class AgreementStatus:
     overdue: bool
 
 
-class AreaNotUnderstood(ValueError):
+class AreaNotUnderstood(AdminError):
     """The text names no stadsdelsområde (by name, slug or former name)."""
 
 
-def _plain(text: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    letters = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return re.sub(r"[\s\-_]+", " ", letters).strip()
-
-
 def find_area(areas: Iterable[AreaInfo], text: str) -> str | None:
-    """The area whose name, slug or former name is `text` (case and accents ignored)."""
-    wanted = _plain(text)
+    """The area whose name, slug or former name is `text` (case, accents, punctuation ignored).
+
+    Folded as the lookup folds names (`normalise`), so "Enskede-Årsta-Vantör", "enskede arsta
+    vantor" and "Södermalm," all name their area.
+    """
+    wanted = normalise(text)
     for area in areas:
-        if wanted in {_plain(area.id), _plain(area.name), *map(_plain, area.aliases)}:
+        if wanted in {normalise(area.id), normalise(area.name), *map(normalise, area.aliases)}:
             return area.id
     return None
 

@@ -13,6 +13,8 @@ Errors (all raised for things a user can cause by pressing an old or forged butt
 Callback data: `encode_callback(node_id, action)` → "g:<node_id>:<action>", at most
 2 + 24 + 1 + 24 = 51 bytes (Telegram allows 64). `action` is an option id, "next", "back",
 "restart" or "cancel"; `apply` handles all but "cancel", which only the handler can do.
+`decode_callback` accepts only data the guide can have made (a real step and one of its
+answers, or navigation), so forged data is refused before `apply` could call it stale.
 """
 
 from __future__ import annotations
@@ -76,9 +78,8 @@ class GuidePosition:
 
 @dataclass(frozen=True)
 class AnswerButton:
-    """One answer button: what `apply` gets, the label (None = "next"), the callback data."""
+    """One answer button: the label (None = "next") and the callback data."""
 
-    action: str
     label: LocalText | None
     data: str
 
@@ -99,11 +100,6 @@ def start(guide: Guide) -> GuidePosition:
     return GuidePosition((guide.start,))
 
 
-def restart(guide: Guide) -> GuidePosition:
-    """Start again from the beginning (the old path is forgotten)."""
-    return start(guide)
-
-
 def current_node(guide: Guide, position: GuidePosition) -> GuideNode:
     """The node the user is at; InvalidPosition if the guide has no such node."""
     try:
@@ -112,22 +108,8 @@ def current_node(guide: Guide, position: GuidePosition) -> GuideNode:
         raise InvalidPosition(f"unknown step '{position.current}'") from None
 
 
-def check_current(position: GuidePosition, node_id: str) -> bool:
-    """True if a button made for `node_id` belongs to the current step (not a stale message)."""
-    return position.current == node_id
-
-
-def advance(
-    guide: Guide, position: GuidePosition, answer: str, *, node_id: str | None = None
-) -> GuidePosition:
-    """Move on by `answer`: "next" on a plain step, or an option id on a question.
-
-    Args:
-        node_id: the step the pressed button was made for; if given and not the current
-            step, StaleStep is raised instead of moving.
-    """
-    if node_id is not None and not check_current(position, node_id):
-        raise StaleStep(node_id, position.current)
+def advance(guide: Guide, position: GuidePosition, answer: str) -> GuidePosition:
+    """Move on by `answer`: "next" on a plain step, or an option id on a question."""
     node = current_node(guide, position)
     if node.kind == "question":
         option = node.option(answer)
@@ -154,13 +136,13 @@ def apply(guide: Guide, position: GuidePosition, node_id: str, action: str) -> G
     "restart" works from any message, even an old one; every other action must come from
     the current step (StaleStep otherwise). "cancel" is for the handler: InvalidAnswer here.
     """
-    if action == RESTART:
-        return restart(guide)
-    if not check_current(position, node_id):
+    if action == RESTART:  # the old path is forgotten
+        return start(guide)
+    if position.current != node_id:
         raise StaleStep(node_id, position.current)
     if action == BACK:
         return back(guide, position)
-    return advance(guide, position, action, node_id=node_id)
+    return advance(guide, position, action)
 
 
 # --- reading the position --------------------------------------------------------------------
@@ -245,6 +227,12 @@ def load_position(guide: Guide, data: object) -> GuidePosition | None:
     return GuidePosition(path)
 
 
+def stored_steps(data: object) -> int:
+    """How many steps a stored position holds, even one that no longer fits the guide."""
+    path = data.get("path") if isinstance(data, Mapping) else None
+    return len(path) if isinstance(path, list) else 0
+
+
 # --- callback data ---------------------------------------------------------------------------
 
 
@@ -253,13 +241,19 @@ def encode_callback(node_id: str, action: str) -> str:
     return f"{CALLBACK_PREFIX}:{node_id}:{action}"
 
 
-def decode_callback(data: str) -> tuple[str, str] | None:
-    """(node_id, action) from callback data made by `encode_callback`, or None if malformed."""
+def decode_callback(guide: Guide, data: str) -> tuple[str, str] | None:
+    """(node_id, action) from data `encode_callback` made for this guide, else None.
+
+    None for malformed data, an unknown step, or an action the step never offered: data the
+    guide cannot have produced, whichever step the user is at now.
+    """
     parts = data.split(":")
     if len(parts) != 3 or parts[0] != CALLBACK_PREFIX:
         return None
     node_id, action = parts[1], parts[2]
-    if not SLUG.match(node_id) or not SLUG.match(action):
+    if not SLUG.match(node_id) or not SLUG.match(action) or not guide.has_node(node_id):
+        return None
+    if action not in guide.node(node_id).answers and action not in NAVIGATION:
         return None
     return node_id, action
 
@@ -274,9 +268,7 @@ def buttons(guide: Guide, position: GuidePosition) -> list[AnswerButton]:
     node = current_node(guide, position)
     if node.kind == "question":
         return [
-            AnswerButton(option.id, option.label, encode_callback(node.id, option.id))
+            AnswerButton(option.label, encode_callback(node.id, option.id))
             for option in node.options
         ]
-    return [
-        AnswerButton(answer, None, encode_callback(node.id, answer)) for answer in node.answers
-    ]
+    return [AnswerButton(None, encode_callback(node.id, answer)) for answer in node.answers]

@@ -1,17 +1,15 @@
 """Draw the concern-report guide as a Mermaid flowchart, for reviewers and for `docs/guide.md`.
 
-The CLI (`kontaktlotsen guide --mermaid [--lang sv|en]`) prints `to_mermaid(shipped_guide())`;
-`python -m bot.services.guide_mermaid [sv|en]` does the same. A test checks that the
-diagram in `docs/guide.md` is exactly what this module generates now.
+The CLI (`kontaktlotsen guide --mermaid [--lang sv|en]`) prints `to_mermaid(shipped_guide())`.
+A test checks that the diagram in `docs/guide.md` is exactly what this module generates now.
 """
 
 from __future__ import annotations
 
 import html
 import re
-import sys
 
-from knowledge.guide import Guide, GuideNode, shipped_guide
+from knowledge.guide import Guide, GuideNode
 
 LABEL_WORDS = 6
 LABEL_MAX = 48
@@ -84,13 +82,3 @@ def to_mermaid(guide: Guide, lang: str = "sv") -> str:
     if checklists:
         lines.append(f"    class {','.join(checklists)} checklist")
     return "\n".join(lines) + "\n"
-
-
-def main(argv: list[str] | None = None) -> None:
-    """Print the shipped guide as Mermaid (language "sv" or "en", default "sv")."""
-    args = sys.argv[1:] if argv is None else argv
-    sys.stdout.write(to_mermaid(shipped_guide(), args[0] if args else "sv"))
-
-
-if __name__ == "__main__":
-    main()

@@ -48,6 +48,8 @@ from bot.models import (
     User,
 )
 from bot.services import audit
+from bot.services.guide import stored_steps
+from bot.services.retention import affected_rows
 
 PSEUDONYM_PREFIX: Final = "anon:"
 PSEUDONYM_KEY_NAME: Final = "pseudonym_key"
@@ -164,27 +166,6 @@ class PersonalData:
     grants_given: int = 0
     invites_created: int = 0
 
-    @property
-    def active_areas(self) -> list[str]:
-        return [g.area_name for g in self.grants if g.revoked_at is None]
-
-    @property
-    def is_empty(self) -> bool:
-        """Nothing at all is stored about the user."""
-        return not (
-            self.first_seen_at
-            or self.follows
-            or self.grants
-            or self.guide_saved_at
-            or self.notifications
-            or self.invites_redeemed
-            or self.audit_entries
-            or self.handovers_recorded
-            or self.absences_recorded
-            or self.grants_given
-            or self.invites_created
-        )
-
 
 async def _count(session: AsyncSession, query: Any) -> int:
     return int(await session.scalar(query) or 0)
@@ -228,7 +209,7 @@ async def collect(
         follows=follows,
         grants=[GrantView(*row) for row in grant_rows.tuples()],
         guide_saved_at=guide.updated_at if guide else None,
-        guide_steps=len((guide.position or {}).get("path", [])) if guide else 0,
+        guide_steps=stored_steps(guide.position) if guide else 0,
         notifications={status: int(n) for status, n in statuses.tuples()},
         invites_redeemed=await _count(
             session, select(count).select_from(Invite).where(Invite.used_by == user_id)
@@ -263,31 +244,10 @@ class StillAdmin(Exception):
         self.city_admin = city_admin
 
 
-@dataclass(frozen=True)
-class Erasure:
-    """How many rows erasure deleted, cleared and pseudonymised, per table."""
-
-    pseudonym: str
-    deleted: dict[str, int]
-    cleared: dict[str, int]
-    pseudonymised: dict[str, int]
-
-
-def _rowcount(result: Any) -> int:
-    return int(getattr(result, "rowcount", 0) or 0)
-
-
-async def erase(
-    session: AsyncSession,
-    user_id: int,
-    *,
-    city_admin_ids: Iterable[int],
-    configured_key: SecretStr | None,
-) -> Erasure:
-    """Erase the user in the caller's transaction; raises `StillAdmin` before touching anything.
-
-    `configured_key` is PSEUDONYM_KEY (see `pseudonym_key`).
-    """
+async def require_erasable(
+    session: AsyncSession, user_id: int, city_admin_ids: Iterable[int]
+) -> None:
+    """Raise `StillAdmin` while the user holds an admin role (an area's, or city admin)."""
     active = await session.scalars(
         select(Area.name)
         .join(Grant, Grant.area_id == Area.id)
@@ -299,27 +259,43 @@ async def erase(
     if areas or city_admin:
         raise StillAdmin(areas, city_admin)
 
+
+async def erase(
+    session: AsyncSession,
+    user_id: int,
+    *,
+    city_admin_ids: Iterable[int],
+    configured_key: SecretStr | None,
+) -> None:
+    """Erase the user in the caller's transaction; raises `StillAdmin` before touching anything.
+
+    `configured_key` is PSEUDONYM_KEY (see `pseudonym_key`). What was deleted, cleared and
+    pseudonymised, per table, is recorded in the audit log under the pseudonym.
+    """
+    await require_erasable(session, user_id, city_admin_ids)
     key = await pseudonym_key(session, configured_key)
     label, alias = str(user_id), pseudonym(user_id, key)
     deleted = {
-        "follows": _rowcount(
+        "follows": affected_rows(
             await session.execute(delete(Follow).where(Follow.user_id == user_id))
         ),
-        "notifications": _rowcount(
+        "notifications": affected_rows(
             await session.execute(delete(Notification).where(Notification.chat_id == user_id))
         ),
-        "guide_sessions": _rowcount(
+        "guide_sessions": affected_rows(
             await session.execute(
                 delete(GuideSession).where(
                     or_(GuideSession.user_id == user_id, GuideSession.chat_id == user_id)
                 )
             )
         ),
-        "grants": _rowcount(await session.execute(delete(Grant).where(Grant.user_id == user_id))),
-        "users": _rowcount(await session.execute(delete(User).where(User.id == user_id))),
+        "grants": affected_rows(
+            await session.execute(delete(Grant).where(Grant.user_id == user_id))
+        ),
+        "users": affected_rows(await session.execute(delete(User).where(User.id == user_id))),
     }
     cleared = {
-        "invites": _rowcount(
+        "invites": affected_rows(
             await session.execute(
                 update(Invite).where(Invite.used_by == user_id).values(used_by=None)
             )
@@ -337,7 +313,7 @@ async def erase(
             update(model).where(column == label).values({column: alias})
         )
         name = f"{model.__tablename__}.{column.key}"
-        pseudonymised[name] = _rowcount(result)
+        pseudonymised[name] = affected_rows(result)
     pseudonymised["audit_events"] = await _pseudonymise_audit(session, user_id, alias)
     await audit.record(
         session,
@@ -346,7 +322,6 @@ async def erase(
         f"user:{alias}",
         after={"deleted": deleted, "cleared": cleared, "pseudonymised": pseudonymised},
     )
-    return Erasure(alias, deleted, cleared, pseudonymised)
 
 
 async def _pseudonymise_audit(session: AsyncSession, user_id: int, alias: str) -> int:

@@ -25,10 +25,11 @@ from bot.models import AuditEvent, GuideSession, Notification, NotificationStatu
 class Purged:
     notifications: int
     audit_events: int
-    guide_sessions: int = 0
+    guide_sessions: int
 
 
-def _rowcount(result: object) -> int:
+def affected_rows(result: object) -> int:
+    """The rows an UPDATE or DELETE touched (`Session.execute` is typed without `rowcount`)."""
     return int(getattr(result, "rowcount", 0) or 0)
 
 
@@ -38,7 +39,7 @@ async def purge(
     *,
     outbox_days: int,
     audit_days: int,
-    guide_idle_hours: int = 0,
+    guide_idle_hours: int,
 ) -> Purged:
     """Delete finished notifications older than `outbox_days`, audit entries older than
     `audit_days` and guides untouched for `guide_idle_hours`; 0 keeps them. Pending
@@ -50,7 +51,7 @@ async def purge(
                 GuideSession.updated_at < now - timedelta(hours=guide_idle_hours)
             )
         )
-        guides = _rowcount(result)
+        guides = affected_rows(result)
     if outbox_days > 0:
         result = await session.execute(
             delete(Notification).where(
@@ -59,10 +60,10 @@ async def purge(
                 < now - timedelta(days=outbox_days),
             )
         )
-        notifications = _rowcount(result)
+        notifications = affected_rows(result)
     if audit_days > 0:
         result = await session.execute(
             delete(AuditEvent).where(AuditEvent.at < now - timedelta(days=audit_days))
         )
-        audit_events = _rowcount(result)
+        audit_events = affected_rows(result)
     return Purged(notifications, audit_events, guides)

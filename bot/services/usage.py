@@ -25,6 +25,7 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.i18n import N_
 from bot.models import Operator, UsageCount, UsageEvent
 from bot.services.contacts import ContactCard
 
@@ -32,6 +33,18 @@ NO_AREA = ""
 NO_OPERATOR = ""
 OPERATORS = frozenset({Operator.MUNICIPAL.value, Operator.INDEPENDENT.value, NO_OPERATOR})
 CSV_HEADER = ("day", "area_id", "event", "operator", "count")
+# What /statistik and `kontaktlotsen stats` call each event (the CSV keeps the machine keys).
+EVENT_LABELS: dict[UsageEvent, str] = {
+    UsageEvent.LOOKUP_ANSWERED: N_("Uppslag med svar"),
+    UsageEvent.LOOKUP_NO_MATCH: N_("Uppslag utan träff"),
+    UsageEvent.GUIDE_STARTED: N_("Guiden påbörjad"),
+    UsageEvent.GUIDE_COMPLETED: N_("Guiden slutförd"),
+    UsageEvent.HANDOVER_RECORDED: N_("Överlämningar"),
+    UsageEvent.NOTIFICATION_DELIVERED: N_("Aviseringar levererade"),
+    UsageEvent.NOTIFICATION_FAILED: N_("Aviseringar misslyckade"),
+    UsageEvent.STALE_REMINDER_SENT: N_("Påminnelser, inaktuella"),
+    UsageEvent.AGREEMENT_REMINDER_SENT: N_("Påminnelser, samverkan"),
+}
 
 
 def _upsert(session: AsyncSession) -> Any:
