@@ -210,8 +210,11 @@ async def _import(services: Services, files: list[Path]) -> int:
 
 async def _export(services: Services, what: str, *, excel: bool, output: Path | None) -> int:
     async with services.database.transaction() as session:
-        exporter = export_schools if what == "schools" else export_contacts
-        data = await exporter(session, excel=excel)
+        if what == "schools":
+            data = await export_schools(session, excel=excel)
+        else:
+            timezone = services.settings.timezone
+            data = await export_contacts(session, timezone=timezone, excel=excel)
     if output is None:
         sys.stdout.buffer.write(data)
     else:

@@ -175,9 +175,10 @@ async def test_school_scoped_contact_overrides_the_area(services) -> None:
 
 @pytest.mark.parametrize("excel", [False, True], ids=["utf8", "excel"])
 async def test_export_then_import_changes_nothing(services, excel: bool) -> None:
+    zone = services.settings.timezone
     async with services.database.transaction() as session:
         schools_csv = await export_schools(session, excel=excel)
-        contacts_csv = await export_contacts(session, excel=excel)
+        contacts_csv = await export_contacts(session, timezone=zone, excel=excel)
     assert schools_csv.count(b"\r\n") == 190
     parsed = [parse(services, schools_csv, "s.csv"), parse(services, contacts_csv, "c.csv")]
     async with services.database.transaction() as session:
@@ -186,7 +187,7 @@ async def test_export_then_import_changes_nothing(services, excel: bool) -> None
     assert (summary.contacts_added, summary.contacts_replaced) == (0, 0)
     assert summary.contacts_confirmed == 23
     async with services.database.transaction() as session:
-        again = await export_contacts(session, excel=excel)
+        again = await export_contacts(session, timezone=zone, excel=excel)
     assert again == contacts_csv
 
 
@@ -208,3 +209,19 @@ async def test_only_a_school_import_makes_running_bots_rebuild_their_index(servi
     )
     async with services.database.transaction() as session:
         assert await current_revision(session) == start + 1
+
+
+async def test_export_writes_the_stockholm_day_of_a_confirmation(services) -> None:
+    from datetime import UTC, datetime
+
+    async with services.database.transaction() as session:
+        row = await session.scalar(
+            select(ContactAssignment).where(ContactAssignment.area_id == "bromma")
+        )
+        assert row is not None
+        # 23:30 UTC on 14 March is 00:30 on 15 March in Stockholm.
+        row.confirmed_at = datetime(2026, 3, 14, 23, 30, tzinfo=UTC)
+    async with services.database.transaction() as session:
+        exported = await export_contacts(session, timezone="Europe/Stockholm")
+    bromma = [line for line in exported.decode().splitlines() if ",bromma," in line]
+    assert any(line.endswith(",2026-03-15,ja") for line in bromma), bromma

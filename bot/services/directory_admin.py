@@ -14,7 +14,7 @@ from datetime import UTC, datetime, time
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.clock import utcnow
+from bot.clock import local_date, utcnow
 from bot.models import (
     Area,
     Contact,
@@ -265,7 +265,7 @@ async def export_schools(session: AsyncSession, *, excel: bool = False) -> bytes
     return write_rows(SCHOOL_COLUMNS, rows, excel=excel)
 
 
-async def export_contacts(session: AsyncSession, *, excel: bool = False) -> bytes:
+async def export_contacts(session: AsyncSession, *, timezone: str, excel: bool = False) -> bytes:
     """Open assignments (current and future) in the import format: a round trip is a no-op."""
     result = await session.execute(
         select(ContactAssignment, Contact, School.name)
@@ -286,7 +286,7 @@ async def export_contacts(session: AsyncSession, *, excel: bool = False) -> byte
             c.hours,
             c.url,
             a.valid_from.isoformat(),
-            a.confirmed_at.date().isoformat(),
+            local_date(a.confirmed_at, timezone).isoformat(),
             "ja" if c.is_example else "nej",
         )
         for a, c, school_name in result.tuples()
