@@ -38,7 +38,7 @@ from bot.services.errors import (
 )
 from bot.services.lookup import Outcome, is_too_long
 from bot.services.scopes import scope_candidates
-from handlers.admin_common import actor_of, refuse, stale_button
+from handlers.admin_common import actor_of, refuse, run_button
 from handlers.common import Action, BotContext, reply, user_action
 
 CONFIRM = re.compile(r"^bk:(\d{1,12})$")
@@ -97,23 +97,18 @@ async def confirm_command(update: Update, context: BotContext) -> None:
 
 
 async def confirm_button(update: Update, context: BotContext) -> None:
-    query = update.callback_query
-    assert query is not None
-    found = CONFIRM.match(query.data or "")
+    """ "Still correct" on one entry."""
     async with user_action(update, context) as action:
-        try:
-            if found is None:
-                raise UnknownTarget(query.data or "")
-            entry = await confirm_entry(
+        entry = await run_button(
+            update,
+            action,
+            CONFIRM,
+            lambda found: confirm_entry(
                 action.session, actor_of(update, context), int(found.group(1)), action.today
-            )
-        except NotAuthorized:
-            await refuse(update, action.tr)
+            ),
+        )
+        if entry is None:
             return
-        except UnknownTarget:
-            await stale_button(update, action.tr)
-            return
-        await query.answer()
         await reply(
             update,
             action.tr._("Bekräftat: {scope} – {name}. Tack!").format(
@@ -236,23 +231,18 @@ async def _create_code(
 
 
 async def revoke_button(update: Update, context: BotContext) -> None:
-    query = update.callback_query
-    assert query is not None
-    found = REVOKE.match(query.data or "")
+    """Revoke one area-admin role from the list."""
     async with user_action(update, context) as action:
-        try:
-            if found is None:
-                raise UnknownTarget(query.data or "")
-            grant = await grants.revoke_grant(
+        grant = await run_button(
+            update,
+            action,
+            REVOKE,
+            lambda found: grants.revoke_grant(
                 action.session, actor_of(update, context), int(found.group(1))
-            )
-        except NotAuthorized:
-            await refuse(update, action.tr)
+            ),
+        )
+        if grant is None:
             return
-        except UnknownTarget:
-            await stale_button(update, action.tr)
-            return
-        await query.answer()
         await reply(
             update,
             action.tr._("{user} är inte längre administratör för {area}.").format(
@@ -324,19 +314,16 @@ async def history_command(update: Update, context: BotContext) -> None:
 
 
 async def history_button(update: Update, context: BotContext) -> None:
-    query = update.callback_query
-    assert query is not None
-    found = HISTORY.match(query.data or "")
+    """The history of the scope chosen from a list."""
     async with user_action(update, context) as action:
-        try:
-            if found is None:
-                raise UnknownTarget(query.data or "")
-            shown = await scope_history(action.session, actor_of(update, context), found.group(1))
-        except UnknownTarget:
-            await stale_button(update, action.tr)
-            return
-        await query.answer()
-        await reply(update, _history_text(shown, action.tr))
+        shown = await run_button(
+            update,
+            action,
+            HISTORY,
+            lambda found: scope_history(action.session, actor_of(update, context), found.group(1)),
+        )
+        if shown is not None:
+            await reply(update, _history_text(shown, action.tr))
 
 
 def _history_text(shown: ScopeHistory, tr: Translator) -> str:

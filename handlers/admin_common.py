@@ -6,15 +6,18 @@ or area) in `handlers.scope_step`.
 
 from __future__ import annotations
 
+import re
 import secrets
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from bot.i18n import Translator
 from bot.services.authz import Actor
-from bot.services.errors import InvalidDate, InvalidDateReason
+from bot.services.errors import InvalidDate, InvalidDateReason, NotAuthorized, UnknownTarget
 from bot.services.fields import NAME_MAX_LENGTH, FieldError, PersonalNumberInText
-from handlers.common import BotContext, reply
+from handlers.common import Action, BotContext, reply
 
 
 def actor_of(update: Update, context: BotContext) -> Actor:
@@ -48,6 +51,37 @@ async def stale_button(update: Update, tr: Translator) -> None:
     await update.callback_query.answer(
         tr._("Den knappen fungerar inte längre. Börja om med kommandot."), show_alert=True
     )
+
+
+T = TypeVar("T")
+
+
+async def run_button(
+    update: Update,
+    action: Action,
+    pattern: re.Pattern[str],
+    run: Callable[[re.Match[str]], Awaitable[T]],
+) -> T | None:
+    """Run an admin button's service call on its parsed data; None when it was answered here.
+
+    Forged or stale data and refusals get their alert here; the service has already audited a
+    refusal, and it is committed with the action's transaction.
+    """
+    query = update.callback_query
+    assert query is not None
+    found = pattern.match(query.data or "")
+    try:
+        if found is None:
+            raise UnknownTarget(query.data or "")
+        result = await run(found)
+    except NotAuthorized:
+        await refuse(update, action.tr)
+        return None
+    except UnknownTarget:
+        await stale_button(update, action.tr)
+        return None
+    await query.answer()
+    return result
 
 
 def button(label: str, data: str) -> InlineKeyboardMarkup:
