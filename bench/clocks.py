@@ -13,7 +13,7 @@ from bot.clock import utcnow
 
 
 class VirtualClock:
-    """Implements `bot.delivery.Clock`; `monotonic()` starts at 0 and `now()` at the real now."""
+    """Implements `app.delivery.Clock`; `monotonic()` starts at 0 and `now()` at the real now."""
 
     def __init__(self, start: datetime | None = None) -> None:
         self.elapsed = 0.0

@@ -32,16 +32,16 @@ from typing import Any
 
 from sqlalchemy import event, insert, select
 
+from app.application import build_application
+from app.delivery import outbox_worker
+from app.transport import ApiCall, EmulatedBotApi
 from bench.clocks import VirtualClock
-from bot.app import build_application
 from bot.clock import utcnow
 from bot.config import Settings
-from bot.delivery import outbox_worker
 from bot.models import ContactAssignment, Follow, User
 from bot.services import outbox
 from bot.services.authz import Actor
 from bot.services.handovers import HandoverRequest, Person, record_handover
-from bot.transport import ApiCall, EmulatedBotApi
 
 AREA = "kungsholmen"
 EXTRA_RECIPIENTS = 20

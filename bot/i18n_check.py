@@ -16,7 +16,7 @@ from babel.messages.pofile import read_po
 from bot.i18n import LANGUAGES, LOCALES_DIR, SOURCE_LANGUAGE
 
 ROOT = Path(__file__).resolve().parent.parent
-SOURCE_DIRS = ("bot", "handlers", "knowledge")
+SOURCE_DIRS = ("app", "bot", "handlers", "knowledge")
 KEYWORDS = {"_": None, "N_": None, "ngettext": (1, 2)}
 
 

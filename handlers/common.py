@@ -24,6 +24,9 @@ from bot.services.users import stored_language
 
 log = logging.getLogger(__name__)
 
+# How PTB keys a conversation state: (chat id, user id) for the conversations this bot has.
+ConversationKey = tuple[int | str, ...]
+
 
 class BotData:
     """Typed `bot_data`: the services the handlers share (set in `build_application`)."""

@@ -18,7 +18,7 @@ Why the conversation is persistent *and* the buttons are entry points
     matter: at a contact step the next message is the child's area or the school's name, and
     only the conversation's state keeps that text from the general lookup registered after
     this handler. That state is therefore persistent (`persistent=True`); its persistence
-    (`bot.persistence.DerivedConversationPersistence`) does not store states of its own but
+    (`app.persistence.DerivedConversationPersistence`) does not store states of its own but
     derives them from `guide_sessions` at start-up (`handlers.questions.stored_conversations`),
     so the table stays the one source of truth and is written at every step.
 

@@ -28,7 +28,6 @@ from telegram.ext import (
 )
 
 from bot.i18n import Translator
-from bot.notices import person_lines
 from bot.services.dates import parse_day
 from bot.services.errors import InvalidDate, NotAuthorized, UnknownTarget
 from bot.services.fields import CONTACT_DETAILS, FieldError, check_contact_detail
@@ -64,6 +63,7 @@ from handlers.admin_wizard import (
 )
 from handlers.cards import contact_lines
 from handlers.common import Action, BotContext, reply, user_action
+from handlers.notices import person_lines
 from handlers.scope_step import ScopeStep
 
 PREFIX = "ho"

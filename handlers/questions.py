@@ -12,7 +12,7 @@ for the text, and /avbryt cancels the question that was asked last:
 
 Once the home question is answered or cancelled, text goes back to the guide's step if a guide
 is running (`guide_state`), else to the ordinary lookup. After a restart the states come back
-from `guide_sessions` (`stored_conversations`, see `bot.persistence`); a pending home question
+from `guide_sessions` (`stored_conversations`, see `app.persistence`); a pending home question
 does not, and the user presses the card's button again.
 """
 
@@ -21,9 +21,9 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram.ext import ConversationHandler
 
-from bot.persistence import ConversationKey
 from bot.services.guide import current_node
 from bot.services.guide_sessions import load_guide_session, unfinished_guide_sessions
+from handlers.common import ConversationKey
 from knowledge.guide import INTAKE_CONTACT, SCHOOL_CONTACT, GuideNode, shipped_guide
 
 CONVERSATION_NAME = "questions"

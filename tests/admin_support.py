@@ -9,10 +9,10 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from app.application import build_application
+from app.delivery import DeliveryReport, OutboxWorker, outbox_worker
 from bench.clocks import VirtualClock
-from bot.app import build_application
 from bot.config import Settings
-from bot.delivery import DeliveryReport, OutboxWorker, outbox_worker
 from bot.models import Base, Handover, Notification
 from bot.services.authz import Actor
 from bot.services.grants import grant_area_admin, revoke_area_admin

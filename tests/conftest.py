@@ -16,7 +16,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from bot.app import build_application
+from app.application import build_application
 from bot.config import Settings
 from bot.runtime import Services
 from tests.fakes import ChatDriver, RecordingBotApi

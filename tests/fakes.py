@@ -8,7 +8,7 @@ from typing import Any
 
 from telegram import Update
 
-from bot.transport import ApiCall, EmulatedBotApi, SentMessage, UpdateFactory
+from app.transport import ApiCall, EmulatedBotApi, SentMessage, UpdateFactory
 
 
 class RecordingBotApi(EmulatedBotApi):

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from sqlalchemy import event, select, update
 
-from bot.cli import invite_code
+from app.cli import invite_code
 from bot.clock import utcnow
 from bot.config import Settings
 from bot.models import (

@@ -10,10 +10,10 @@ import pytest
 from alembic import command
 from sqlalchemy import create_engine, inspect, select, text
 
-from bot.app import build_application
+from app.application import build_application
+from app.jobs import send_agreement_reminders
 from bot.config import Settings
 from bot.db import alembic_config
-from bot.housekeeping import send_agreement_reminders
 from bot.models import Area, AuditEvent, UsageCount
 from bot.services import agreements
 from bot.services.agreements import is_overdue, months_before

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.cli import main
-from bot.terminal_chat import run_chat
+from app.cli import main
+from app.terminal_chat import run_chat
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.cli import main
+from app.cli import main
 from bot.config import Settings
 from bot.runtime import Services
 from bot.services.guide_mermaid import to_mermaid

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from sqlalchemy import delete, func, inspect, select, text
 
-from bot.app import build_application
+from app.application import build_application
 from bot.config import Settings
 from bot.models import ContactAssignment, ContactRole, GuideSession
 from bot.services.guide import encode_callback
@@ -430,7 +430,7 @@ async def test_nothing_typed_at_a_contact_step_is_stored_or_logged(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     # Everything at DEBUG, SQLAlchemy's statements and parameters included. A test that ran
-    # `bot.cli.configure_logging` may have capped these loggers and left bot.log_privacy's
+    # `app.cli.configure_logging` may have capped these loggers and left bot.log_privacy's
     # filter on pytest's capture handler; either would hide exactly what this test looks for.
     monkeypatch.setattr(caplog.handler, "filters", [])
     for name in (None, "telegram", "bot", "handlers", "sqlalchemy.engine"):

@@ -13,18 +13,18 @@ from sqlalchemy import insert, select
 from telegram.error import TimedOut
 from telegram.request import RequestData
 
+from app.application import build_application
+from app.delivery import LEASE, MAX_ATTEMPTS, Pacer, backoff
+from app.transport import ApiCall
 from bench.clocks import VirtualClock
-from bot.app import build_application
 from bot.clock import utcnow
 from bot.config import Settings
-from bot.delivery import LEASE, MAX_ATTEMPTS, Pacer, backoff
 from bot.models import Follow, Handover, Notification, School, User
 from bot.runtime import Services
 from bot.services import outbox
 from bot.services.authz import Actor
 from bot.services.errors import ContactChangedMeanwhile
 from bot.services.handovers import HandoverRequest, Person, record_handover, snapshot
-from bot.transport import ApiCall
 from tests.admin_support import (
     ADMIN,
     CITY_ADMIN,

@@ -16,7 +16,7 @@ import pytest
 from pydantic import SecretStr
 from sqlalchemy import BigInteger, func, select
 
-from bot.app import build_application
+from app.application import build_application
 from bot.clock import utcnow
 from bot.config import Settings
 from bot.models import (

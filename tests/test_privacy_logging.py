@@ -13,8 +13,8 @@ from typing import Any
 
 import pytest
 
+from app.transport import ApiCall
 from bot.log_privacy import QUIET_LOGGERS, install_log_privacy
-from bot.transport import ApiCall
 from tests.fakes import ChatDriver, RecordingBotApi, texts
 from tests.test_privacy_guard import PERSONNUMMER, SAMORDNINGSNUMMER, all_rows_as_text
 

@@ -15,8 +15,9 @@ from typing import Any
 import pytest
 from sqlalchemy import BigInteger, event, select
 
-from bot.app import build_application
-from bot.cli import main
+from app.application import build_application
+from app.cli import main
+from app.transport import ApiCall
 from bot.config import Settings
 from bot.models import AuditEvent, Base, UsageCount, UsageEvent
 from bot.runtime import Services
@@ -25,7 +26,6 @@ from bot.services.authz import Actor
 from bot.services.grants import grant_area_admin
 from bot.services.usage import UsageRow
 from bot.services.usage_chart import PNG_MAGIC
-from bot.transport import ApiCall
 from tests.fakes import ChatDriver, RecordingBotApi, texts
 
 CITY_ADMIN = 5550001

@@ -18,12 +18,11 @@ from bot.models import (
     Handover,
     School,
 )
-from bot.notices import STALE_REMINDER
 from bot.services import audit, outbox
 from bot.services.authz import Actor, permissions, require_admin, require_area
 from bot.services.errors import UnknownTarget
 from bot.services.grants import admins_of_areas
-from bot.services.outbox import DeliveryCounts, counts_for_handovers
+from bot.services.outbox import STALE_REMINDER, DeliveryCounts, counts_for_handovers
 from bot.services.scopes import Scope, assignment_in_scope, in_force, resolve_scope
 
 ROLES = (ContactRole.COOPERATION, ContactRole.INTAKE)

@@ -25,7 +25,6 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from bot.clock import utcnow
 from bot.models import NOTE_MAX, Contact, ContactAssignment, ContactRole, Handover
-from bot.notices import HANDOVER, HANDOVER_DAY
 from bot.services import audit, outbox
 from bot.services.authz import Actor, require_scope
 from bot.services.contacts import ContactDirectory, ContactView
@@ -37,6 +36,7 @@ from bot.services.errors import (
 )
 from bot.services.fields import CONTACT_DETAILS, check_contact_detail, check_free_text
 from bot.services.follows import followers_of_change
+from bot.services.outbox import HANDOVER, HANDOVER_DAY
 from bot.services.scopes import Scope, open_assignment, resolve_scope
 from bot.services.usage import count_handover
 

@@ -2,7 +2,7 @@
 
 A change that tells people (a handover) inserts one row per recipient in its own transaction,
 each with a dedupe key that is unique in the table ("handover:<id>:<chat id>"), so nothing is
-lost when the bot crashes after commit and nothing is queued twice. `bot.delivery` claims due
+lost when the bot crashes after commit and nothing is queued twice. `app.delivery` claims due
 rows, sends them and marks each one sent, retried or failed.
 
 Claiming pushes `next_attempt_at` ahead by a lease instead of holding a lock: a worker that dies
@@ -24,6 +24,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.models import Notification, NotificationStatus, User
 
 ERROR_MAX = 300
+
+# The kinds of notification; `handlers.notices` renders each into a message.
+HANDOVER = "handover"
+HANDOVER_DAY = "handover_day"
+STALE_REMINDER = "stale_reminder"
 PENDING = NotificationStatus.PENDING.value
 
 

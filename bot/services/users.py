@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.i18n import LANGUAGES
@@ -27,3 +30,11 @@ async def choose_language(session: AsyncSession, user_id: int, language: str) ->
         raise ValueError(f"unsupported language {language!r}")
     user = await remember(session, user_id)
     user.language = language
+
+
+async def languages_of(session: AsyncSession, user_ids: Iterable[int]) -> dict[int, str | None]:
+    """The stored language of each of these users (those who never chose one map to None)."""
+    result = await session.execute(
+        select(User.id, User.language).where(User.id.in_(sorted(set(user_ids))))
+    )
+    return {user_id: language for user_id, language in result.tuples()}

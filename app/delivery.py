@@ -41,9 +41,9 @@ from bot.clock import utcnow
 from bot.db import Database
 from bot.i18n import pick_language, translator
 from bot.models import UsageEvent
-from bot.notices import STALE_REMINDER, render_notification
 from bot.services import follows, outbox, usage
-from bot.services.outbox import OutboxItem
+from bot.services.outbox import STALE_REMINDER, OutboxItem
+from handlers.notices import render_notification
 
 if TYPE_CHECKING:
     from handlers.common import BotContext

@@ -24,8 +24,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from telegram.ext import BasePersistence, PersistenceInput
 
 from bot.db import Database
+from handlers.common import ConversationKey
 
-ConversationKey = tuple[int | str, ...]
 ConversationLoader = Callable[[AsyncSession], Awaitable[dict[ConversationKey, object]]]
 
 NOTHING_STORED = PersistenceInput(

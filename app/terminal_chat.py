@@ -13,8 +13,8 @@ import sys
 from collections.abc import Callable
 from typing import Any, TextIO
 
+from app.transport import ApiCall, EmulatedBotApi, SentMessage, UpdateFactory
 from bot.config import Settings
-from bot.transport import ApiCall, EmulatedBotApi, SentMessage, UpdateFactory
 
 TAG = re.compile(r"<[^>]+>")
 BUTTON_NUMBER = re.compile(r"^\s*(\d{1,2})\s*$")
@@ -72,7 +72,7 @@ async def run_chat(
     out: TextIO | None = None,
 ) -> None:
     """Run the bot against the terminal until end of input or /quit."""
-    from bot.app import build_application  # the CLI imports this module for `chat` only
+    from app.application import build_application  # the CLI imports this module for `chat` only
 
     out = out or sys.stdout  # looked up at call time, so redirected output is honoured
     api = TerminalBotApi(out)

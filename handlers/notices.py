@@ -12,10 +12,7 @@ from html import escape
 from typing import Any
 
 from bot.i18n import Translator
-
-HANDOVER = "handover"
-HANDOVER_DAY = "handover_day"
-STALE_REMINDER = "stale_reminder"
+from bot.services.outbox import HANDOVER, HANDOVER_DAY, STALE_REMINDER
 
 
 def _scope_label(scope: dict[str, Any], tr: Translator) -> str:

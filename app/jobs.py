@@ -1,4 +1,14 @@
-"""JobQueue jobs for the follow-up model and data protection.
+"""The scheduled jobs (JobQueue callbacks), in one place.
+
+Reminders queued in the outbox (the delivery job in `app.delivery` sends them):
+
+* `remind_handover_day`: on the day a future-dated handover takes effect, from the start of
+  office hours, its followers are reminded. It runs every quarter of an hour and at start-up;
+  dedupe keys make a second run queue nothing.
+* `remind_stale`: weekly, each area admin gets the entries of their areas that nobody has
+  confirmed for `stale_after_days`; one message per admin and ISO week.
+
+The follow-up model and data protection:
 
 * `remind_agreements` (weekly): the admins of each area whose cooperation agreement is older than
   12 months, or was never recorded, are reminded; an area without admins reminds the city admins.
@@ -13,22 +23,23 @@
 from __future__ import annotations
 
 import logging
-from datetime import date
+from datetime import date, timedelta
 from html import escape
 from typing import TYPE_CHECKING
 
-from sqlalchemy import select
 from telegram import Bot
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
 
 from bot.clock import utcnow
 from bot.i18n import Translator, pick_language, translator
-from bot.models import UsageEvent, User
+from bot.models import UsageEvent
 from bot.runtime import Services
-from bot.services import agreements, retention, usage
+from bot.services import agreements, retention, usage, users
 from bot.services.agreements import AgreementStatus
+from bot.services.entries import enqueue_stale_reminders
 from bot.services.grants import admins_of_areas
+from bot.services.handovers import enqueue_day_reminders
 
 if TYPE_CHECKING:
     from handlers.common import BotContext
@@ -64,10 +75,7 @@ async def send_agreement_reminders(services: Services, bot: Bot) -> int:
         recipients = agreements.reminders(
             overdue, await admins_of_areas(session), services.settings.city_admin_ids
         )
-        result = await session.execute(
-            select(User.id, User.language).where(User.id.in_(sorted(recipients)))
-        )
-        languages = {user_id: language for user_id, language in result.tuples()}
+        languages = await users.languages_of(session, recipients)
     sent = 0
     for chat_id, statuses in recipients.items():
         language = pick_language(languages.get(chat_id), None, services.settings.default_language)
@@ -113,3 +121,35 @@ async def purge_expired(context: BotContext) -> None:
             purged.audit_events,
             purged.guide_sessions,
         )
+
+
+HANDOVER_DAY_INTERVAL_SECONDS = 15 * 60
+
+
+async def queue_handover_day_reminders(services: Services) -> int:
+    if services.now().time() < services.settings.office_hours_start:
+        return 0  # nobody wants a message about work at midnight
+    async with services.database.transaction() as session:
+        return await enqueue_day_reminders(session, services.today())
+
+
+async def queue_stale_reminders(services: Services) -> int:
+    stale_after = timedelta(days=services.settings.stale_after_days)
+    async with services.database.transaction() as session:
+        return await enqueue_stale_reminders(
+            session, services.today(), stale_after, timezone=services.settings.timezone
+        )
+
+
+async def remind_handover_day(context: BotContext) -> None:
+    """JobQueue callback: queue the on-the-day reminders of future-dated handovers."""
+    queued = await queue_handover_day_reminders(context.services)
+    if queued:
+        log.info("Queued %d handover-day reminders", queued)
+
+
+async def remind_stale(context: BotContext) -> None:
+    """JobQueue callback: queue the weekly stale-entries reminders for area admins."""
+    queued = await queue_stale_reminders(context.services)
+    if queued:
+        log.info("Queued %d stale-entry reminders", queued)

@@ -25,12 +25,17 @@ from telegram.request import BaseRequest
 
 import handlers.privacy as privacy_rights
 import handlers.stats as stats
+from app.delivery import DELIVERY_INTERVAL_SECONDS, OutboxWorker, deliver_outbox
+from app.jobs import (
+    HANDOVER_DAY_INTERVAL_SECONDS,
+    purge_expired,
+    remind_agreements,
+    remind_handover_day,
+    remind_stale,
+)
+from app.persistence import DerivedConversationPersistence
 from bot.config import Settings
-from bot.delivery import DELIVERY_INTERVAL_SECONDS, OutboxWorker, deliver_outbox
-from bot.housekeeping import purge_expired, remind_agreements
 from bot.i18n import N_, translator
-from bot.persistence import DerivedConversationPersistence
-from bot.reminders import HANDOVER_DAY_INTERVAL_SECONDS, remind_handover_day, remind_stale
 from bot.runtime import Services
 from handlers import (
     absence,

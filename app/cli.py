@@ -14,7 +14,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from bot import stats_cli
+from app import stats_cli
 from bot.config import Settings
 from bot.runtime import Services
 from bot.services.csv_formats import read_file
@@ -115,14 +115,14 @@ def run_bot(settings: Settings) -> int:
             file=sys.stderr,
         )
         return _chat(settings)
-    from bot.app import build_application
+    from app.application import build_application
 
     build_application(settings).run_polling(allowed_updates=["message", "callback_query"])
     return 0
 
 
 def _chat(settings: Settings) -> int:
-    from bot.terminal_chat import run_chat
+    from app.terminal_chat import run_chat
 
     # The conversation shares the terminal with the log: only warnings and errors interrupt it,
     # unless LOG_LEVEL=DEBUG asks for everything.

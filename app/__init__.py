@@ -1,0 +1,1 @@
+"""The running application: composition root, CLI, terminal chat, delivery worker, jobs."""
