@@ -145,7 +145,12 @@ def build_application(
     # Conversation states come back after a restart, derived from each feature's own table.
     builder = builder.persistence(
         DerivedConversationPersistence(
-            services.database, {questions.CONVERSATION_NAME: questions.stored_conversations}
+            services.database,
+            {
+                questions.CONVERSATION_NAME: lambda session: questions.stored_conversations(
+                    session, services.guide
+                )
+            },
         )
     )
     application: KontaktlotsenApplication = builder.build()
@@ -181,7 +186,12 @@ def build_application(
     )
     # The outbox: delivered every few seconds, and once at start-up (rows left by a crash).
     # The start-up runs are due before the scheduler starts; they must not count as "missed".
-    worker = OutboxWorker(services.database, settings.default_language, timezone=settings.timezone)
+    worker = OutboxWorker(
+        services.database,
+        settings.default_language,
+        timezone=settings.timezone,
+        clock=services.clock,
+    )
     at_start_up = {"misfire_grace_time": None}
     for callback, interval, data in (
         (deliver_outbox, DELIVERY_INTERVAL_SECONDS, worker),

@@ -15,6 +15,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from app import stats_cli
+from bot.clock import SYSTEM_CLOCK, Clock
 from bot.config import Settings
 from bot.runtime import Services
 from bot.services.csv_formats import read_file
@@ -65,7 +66,8 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None, *, clock: Clock = SYSTEM_CLOCK) -> int:
+    """The `kontaktlotsen` command; tests pass their own `clock`."""
     args = _parser().parse_args(argv)
     if args.command == "guide":  # needs neither settings nor the database
         return _guide(args)
@@ -81,7 +83,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run_bot(settings)
         if command == "chat":
             return _chat(settings)
-        return asyncio.run(_offline(command, args, settings))
+        return asyncio.run(_offline(command, args, Services.create(settings, clock=clock)))
     except KnowledgeError as error:
         print("Fel i datafil – inget har ändrats:", file=sys.stderr)
         for problem in error.problems:
@@ -132,8 +134,7 @@ def _chat(settings: Settings) -> int:
     return 0
 
 
-async def _offline(command: str, args: argparse.Namespace, settings: Settings) -> int:
-    services = Services.create(settings)
+async def _offline(command: str, args: argparse.Namespace, services: Services) -> int:
     try:
         await services.start()
         if command == "migrate":
@@ -224,7 +225,6 @@ async def _export(services: Services, what: str, *, excel: bool, output: Path | 
 
 async def invite_code(services: Services, area_id: str, days: int) -> int:
     """Print a one-time code that makes its redeemer an area admin; only its hash is stored."""
-    from bot.clock import utcnow
     from bot.services.authz import Actor
     from bot.services.errors import UnknownTarget
     from bot.services.invites import MAX_DAYS, create_invite
@@ -235,7 +235,9 @@ async def invite_code(services: Services, area_id: str, days: int) -> int:
         return 2
     try:
         async with services.database.transaction() as session:
-            created = await create_invite(session, Actor.cli(), area_id, days, utcnow())
+            created = await create_invite(
+                session, Actor.cli(), area_id, days, services.clock.now()
+            )
     except UnknownTarget:
         print(f"Området {area_id} finns inte i databasen.", file=sys.stderr)
         return 2

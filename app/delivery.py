@@ -25,11 +25,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
 from collections import deque
 from dataclasses import dataclass
-from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Protocol
+from datetime import timedelta
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -37,7 +36,7 @@ from telegram import Bot
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 
-from bot.clock import utcnow
+from bot.clock import SYSTEM_CLOCK, Clock
 from bot.db import Database
 from bot.i18n import pick_language, translator
 from bot.models import UsageEvent
@@ -60,27 +59,6 @@ MAX_ATTEMPTS = 5
 BACKOFF_FIRST = timedelta(seconds=30)
 BACKOFF_MAX = timedelta(hours=1)
 MAX_RETRY_AFTER_WAITS = 3
-
-
-class Clock(Protocol):
-    """Time for the pacer and the worker; tests and the benchmark pass a virtual one."""
-
-    def monotonic(self) -> float: ...
-
-    def now(self) -> datetime: ...
-
-    async def sleep(self, seconds: float) -> None: ...
-
-
-class SystemClock:
-    def monotonic(self) -> float:
-        return time.monotonic()
-
-    def now(self) -> datetime:
-        return utcnow()
-
-    async def sleep(self, seconds: float) -> None:
-        await asyncio.sleep(seconds)
 
 
 class Pacer:
@@ -172,7 +150,7 @@ class OutboxWorker:
         self.timezone = ZoneInfo(timezone)
         self.batch_size = batch_size
         self.concurrency = concurrency
-        self.use_clock(clock or SystemClock())
+        self.use_clock(clock or SYSTEM_CLOCK)
         self._running = asyncio.Lock()
 
     def use_clock(self, clock: Clock) -> None:

@@ -31,7 +31,6 @@ from telegram import Bot
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
 
-from bot.clock import utcnow
 from bot.i18n import Translator, pick_language, translator
 from bot.models import UsageEvent
 from bot.runtime import Services
@@ -109,7 +108,7 @@ async def purge_expired(context: BotContext) -> None:
     async with context.services.database.transaction() as session:
         purged = await retention.purge(
             session,
-            utcnow(),
+            context.services.clock.now(),
             outbox_days=settings.outbox_retention_days,
             audit_days=settings.audit_retention_days,
             guide_idle_hours=settings.guide_idle_hours,

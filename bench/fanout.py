@@ -35,13 +35,13 @@ from sqlalchemy import event, insert, select
 from app.application import build_application
 from app.delivery import outbox_worker
 from app.transport import ApiCall, EmulatedBotApi
-from bench.clocks import VirtualClock
 from bot.clock import utcnow
 from bot.config import Settings
 from bot.models import ContactAssignment, Follow, User
 from bot.services import outbox
 from bot.services.authz import Actor
 from bot.services.handovers import HandoverRequest, Person, record_handover
+from tests.support.clocks import VirtualClock
 
 AREA = "kungsholmen"
 EXTRA_RECIPIENTS = 20

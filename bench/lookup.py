@@ -24,8 +24,12 @@ from typing import TypeVar
 
 from rapidfuzz import process
 
-from bench.national_directory import generate_national_entries, shipped_entries, typo_queries
 from bot.services.lookup import EntryKind, IndexEntry, LookupIndex, Outcome
+from tests.support.national_directory import (
+    generate_national_entries,
+    shipped_entries,
+    typo_queries,
+)
 from tests.test_lookup_accuracy import CASES, CHAIN_CASES, Case, chain_entries
 
 SEED = 20_231_101

@@ -24,6 +24,8 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.pool import StaticPool
 
+from bot.clock import CLOCK_KEY, SYSTEM_CLOCK, Clock
+
 log = logging.getLogger(__name__)
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
@@ -38,8 +40,9 @@ def _enable_sqlite_foreign_keys(dbapi_connection: Any, _record: Any) -> None:
 class Database:
     """The async engine and session factory for one database URL."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, clock: Clock = SYSTEM_CLOCK) -> None:
         self.url = url
+        self.clock = clock
         self.is_sqlite = url.startswith("sqlite")
         kwargs: dict[str, Any] = {}
         if self.is_sqlite and (":memory:" in url or url.rstrip("/").endswith("sqlite+aiosqlite:")):
@@ -51,7 +54,10 @@ class Database:
         self.engine: AsyncEngine = create_async_engine(url, **kwargs)
         if self.is_sqlite:
             event.listen(self.engine.sync_engine, "connect", _enable_sqlite_foreign_keys)
-        self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+        # Every session carries the clock, so services read "now" from it (bot.clock.session_now).
+        self.sessions = async_sessionmaker(
+            self.engine, expire_on_commit=False, info={CLOCK_KEY: clock}
+        )
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+from bot.clock import SYSTEM_CLOCK, Clock
 from bot.config import Settings
 from bot.db import Database
 from bot.services.contacts import ContactDirectory
@@ -17,21 +19,32 @@ from bot.services.directory_admin import (
 )
 from bot.services.directory_index import DirectoryIndex
 from knowledge.directory import Geography, shipped_geography
-from knowledge.guide import shipped_guide
+from knowledge.guide import Guide, shipped_guide
 
 log = logging.getLogger(__name__)
 
 
 @dataclass
 class Services:
+    """Built once by the composition root (or a test, with its own clock or guide)."""
+
     settings: Settings
+    clock: Clock
     database: Database
     geography: Geography
     contacts: ContactDirectory
     index: DirectoryIndex
+    load_guide: Callable[[], Guide]
+    _guide: Guide | None = field(default=None, init=False, repr=False)
 
     @classmethod
-    def create(cls, settings: Settings) -> Services:
+    def create(
+        cls,
+        settings: Settings,
+        *,
+        clock: Clock = SYSTEM_CLOCK,
+        load_guide: Callable[[], Guide] = shipped_guide,
+    ) -> Services:
         """Wire the services; no I/O happens until `start()`."""
         geography = shipped_geography()
         contacts = ContactDirectory(
@@ -39,15 +52,24 @@ class Services:
         )
         return cls(
             settings=settings,
-            database=Database(settings.database_url),
+            clock=clock,
+            database=Database(settings.database_url, clock),
             geography=geography,
             contacts=contacts,
             index=DirectoryIndex(geography, contacts),
+            load_guide=load_guide,
         )
+
+    @property
+    def guide(self) -> Guide:
+        """The concern-report guide, loaded and checked on first use (a lookup never needs it)."""
+        if self._guide is None:
+            self._guide = self.load_guide()
+        return self._guide
 
     async def start(self) -> None:
         """Check the guide, migrate, sync the geography, seed an empty directory, index it."""
-        shipped_guide()  # a broken guide YAML stops the start (KnowledgeError: file, line, field)
+        _ = self.guide  # a broken guide YAML stops the start (KnowledgeError: file, line, field)
         await self.database.migrate()
         async with self.database.transaction() as session:
             await sync_geography(session, self.geography)
@@ -60,7 +82,8 @@ class Services:
         await self.database.dispose()
 
     def now(self) -> datetime:
-        return datetime.now(ZoneInfo(self.settings.timezone))
+        """Now where the users are (Europe/Stockholm by default)."""
+        return self.clock.now().astimezone(ZoneInfo(self.settings.timezone))
 
     def today(self) -> date:
         return self.now().date()

@@ -15,7 +15,7 @@ from typing import Any
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
-from bot.clock import local_date, utcnow
+from bot.clock import local_date
 from bot.i18n import Translator
 from bot.models import ContactRole
 from bot.services import authz, grants, invites, outbox
@@ -207,7 +207,9 @@ async def _create_code(
         days, rest = int(rest[-1]), rest[:-1]
     area_id = find_area(action.services.geography.areas, " ".join(rest))
     try:
-        created = await invites.create_invite(action.session, actor, area_id, days, utcnow())
+        created = await invites.create_invite(
+            action.session, actor, area_id, days, action.services.clock.now()
+        )
     except (UnknownArea, InvalidInviteDays):
         await reply(
             update,
@@ -263,7 +265,7 @@ async def redeem_command(update: Update, context: BotContext) -> None:
             return
         try:
             grant = await invites.redeem_invite(
-                action.session, update.effective_user.id, code[:40], utcnow()
+                action.session, update.effective_user.id, code[:40], action.services.clock.now()
             )
         except InvalidInvite as error:
             problems = {

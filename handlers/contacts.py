@@ -193,14 +193,14 @@ async def child_home_text(update: Update, context: BotContext) -> int:
         await reply(update, found.text, reply_markup=keyboard)
         if not found.settled:
             return AWAIT_HOME
-        return await guide_state(action.session, update.effective_user.id)
+        return await guide_state(action.session, action.services.guide, update.effective_user.id)
 
 
 async def cancel_child_home(update: Update, context: BotContext) -> int:
     """/avbryt while the home question waits: cancel that question, not a running guide."""
     assert update.effective_user is not None
     async with user_action(update, context) as action:
-        state = await guide_state(action.session, update.effective_user.id)
+        state = await guide_state(action.session, action.services.guide, update.effective_user.id)
         if state == END:
             await reply(update, action.tr._("Avbrutet. Skriv namnet på en skola när du vill."))
         else:

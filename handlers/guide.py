@@ -89,7 +89,6 @@ from handlers.questions import (
     TYPED_CONTACTS,
     state_for,
 )
-from knowledge.guide import shipped_guide
 
 log = logging.getLogger(__name__)
 
@@ -169,7 +168,7 @@ async def save(update: Update, action: Action, position: GuidePosition, message_
         position=position,
         message_id=message_id,
     )
-    return state_for(current_node(shipped_guide(), position))
+    return state_for(current_node(action.services.guide, position))
 
 
 async def show_and_save(
@@ -192,7 +191,7 @@ async def show_and_save(
 
 async def begin(update: Update, context: BotContext) -> int:
     """/anmalan: start the guide, or go on where the user left it."""
-    guide = shipped_guide()
+    guide = context.services.guide
     async with user_action(update, context) as action:
         stored = await load_guide_session(action.session, guide, _ids(update)[0])
         position = stored.position if stored else None
@@ -216,7 +215,7 @@ async def cancel(update: Update, context: BotContext) -> int:
     user_id, chat_id = _ids(update)
     query = update.callback_query
     async with user_action(update, context) as action:
-        stored = await load_guide_session(action.session, shipped_guide(), user_id)
+        stored = await load_guide_session(action.session, action.services.guide, user_id)
         await delete_guide_session(action.session, user_id)
         if query is not None:
             await query.answer()
@@ -253,7 +252,7 @@ async def not_running(update: Update, context: BotContext, action: Action) -> in
     await reply(
         update,
         action.tr._("Guiden är inte igång längre. Vill du börja om?"),
-        reply_markup=restart_keyboard(shipped_guide(), action.tr),
+        reply_markup=restart_keyboard(action.services.guide, action.tr),
     )
     return END
 
@@ -265,7 +264,7 @@ async def show_current_again(
     query = update.callback_query
     assert query is not None and stored.position is not None
     await query.answer(action.tr._("Det steget gäller inte längre. Här är steget du är på nu."))
-    text, keyboard = await render(action, shipped_guide(), stored.position)
+    text, keyboard = await render(action, context.services.guide, stored.position)
     replaces = (_pressed_id(query), stored.message_id)
     return await show_and_save(
         update, context, action, stored.position, text, keyboard, replaces=replaces
@@ -276,7 +275,7 @@ async def press(update: Update, context: BotContext) -> object:
     """A guide button: an answer, Nästa, Tillbaka, Börja om or Avbryt."""
     query = update.callback_query
     assert query is not None
-    guide = shipped_guide()
+    guide = context.services.guide
     decoded = decode_callback(guide, query.data or "")
     if decoded is not None and decoded[1] == CANCEL:
         return await cancel(update, context)
@@ -310,7 +309,7 @@ async def move(
     new: GuidePosition,
 ) -> int:
     """Show the step `new` and store it; at the checklist, forget the place instead."""
-    guide = shipped_guide()
+    guide = context.services.guide
     text, keyboard = await render(action, guide, new)
     stored_message = stored.message_id if stored else None
     leaving = current_node(guide, stored.position) if stored and stored.position else None
@@ -342,7 +341,7 @@ async def show_answer(
 ) -> int:
     """Send an answer at a contact step; it carries the step's buttons from now on."""
     assert stored.position is not None
-    keyboard = step_keyboard(shipped_guide(), stored.position, action.tr, choices=choices)
+    keyboard = step_keyboard(context.services.guide, stored.position, action.tr, choices=choices)
     replaces = (_pressed_id(update.callback_query), stored.message_id)
     return await show_and_save(
         update, context, action, stored.position, text, keyboard, replaces=replaces
@@ -354,7 +353,7 @@ async def contact_text(update: Update, context: BotContext) -> object:
     message = update.message
     assert message is not None
     text = message.text or ""
-    guide = shipped_guide()
+    guide = context.services.guide
     async with user_action(update, context) as action:
         stored = await load_guide_session(action.session, guide, _ids(update)[0])
         if stored is None or stored.position is None:  # e.g. erased by /glom_mig meanwhile
@@ -381,7 +380,7 @@ async def pick(update: Update, context: BotContext) -> object:
     """An area or school chosen from the buttons of an ambiguous answer."""
     query = update.callback_query
     assert query is not None
-    guide = shipped_guide()
+    guide = context.services.guide
     found = PICK.match(query.data or "")
     async with user_action(update, context) as action:
         node = guide.node(found.group(1)) if found and guide.has_node(found.group(1)) else None

@@ -24,7 +24,7 @@ from telegram.ext import ConversationHandler
 from bot.services.guide import current_node
 from bot.services.guide_sessions import load_guide_session, unfinished_guide_sessions
 from handlers.common import ConversationKey
-from knowledge.guide import INTAKE_CONTACT, SCHOOL_CONTACT, GuideNode, shipped_guide
+from knowledge.guide import INTAKE_CONTACT, SCHOOL_CONTACT, Guide, GuideNode
 
 CONVERSATION_NAME = "questions"
 IN_STEP, AWAIT_TEXT, AWAIT_HOME = range(3)
@@ -40,9 +40,8 @@ def state_for(node: GuideNode) -> int:
     return IN_STEP
 
 
-async def guide_state(session: AsyncSession, user_id: int) -> int:
+async def guide_state(session: AsyncSession, guide: Guide, user_id: int) -> int:
     """The state of the user's running guide; END when no guide is running."""
-    guide = shipped_guide()
     stored = await load_guide_session(session, guide, user_id)
     if stored is None or stored.position is None:
         return END
@@ -50,9 +49,10 @@ async def guide_state(session: AsyncSession, user_id: int) -> int:
     return END if node.terminal else state_for(node)
 
 
-async def stored_conversations(session: AsyncSession) -> dict[ConversationKey, object]:
+async def stored_conversations(
+    session: AsyncSession, guide: Guide
+) -> dict[ConversationKey, object]:
     """The states to restore at start-up: one per unfinished guide."""
-    guide = shipped_guide()
     states: dict[ConversationKey, object] = {}
     for stored in await unfinished_guide_sessions(session, guide):
         assert stored.position is not None  # unfinished_guide_sessions skips the unreadable

@@ -11,12 +11,14 @@ from sqlalchemy import func, select
 
 from app.application import build_application
 from app.delivery import DeliveryReport, OutboxWorker, outbox_worker
-from bench.clocks import VirtualClock
+from bot.clock import SYSTEM_CLOCK, Clock
 from bot.config import Settings
 from bot.models import Base, Handover, Notification
+from bot.runtime import Services
 from bot.services.authz import Actor
 from bot.services.grants import grant_area_admin, revoke_area_admin
 from tests.fakes import ChatDriver, RecordingBotApi, texts
+from tests.support.clocks import VirtualClock
 
 CITY_ADMIN = 111
 ADMIN = 222  # area admin of Kungsholmen in most tests
@@ -31,11 +33,16 @@ def sent(calls: list[Any]) -> str:
 
 @asynccontextmanager
 async def admin_app(
-    make_settings: Callable[..., Settings], api: RecordingBotApi, **overrides: Any
+    make_settings: Callable[..., Settings],
+    api: RecordingBotApi,
+    *,
+    clock: Clock = SYSTEM_CLOCK,
+    **overrides: Any,
 ) -> AsyncIterator[Any]:
     """The real Application with `CITY_ADMIN` as city admin (settings), on the test database."""
     settings = make_settings(city_admin_ids=(CITY_ADMIN,), **overrides)
-    application = build_application(settings, request=api, rate_limit=False)
+    services = Services.create(settings, clock=clock)
+    application = build_application(settings, request=api, services=services, rate_limit=False)
     async with application:
         yield application
 

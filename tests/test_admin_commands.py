@@ -43,6 +43,7 @@ from tests.admin_support import (
     walk_handover,
 )
 from tests.fakes import ChatDriver, RecordingBotApi
+from tests.support.clocks import VirtualClock
 
 CODE = re.compile(r"[A-Z2-9]{4}-[A-Z2-9]{4}-[A-Z2-9]{4}")
 
@@ -354,9 +355,9 @@ async def test_invite_days_out_of_range_are_explained_by_the_service(
 async def test_stored_moments_are_shown_as_stockholm_days(
     make_settings: Callable[..., Settings],
     api: RecordingBotApi,
-    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    async with admin_app(make_settings, api) as app:
+    clock = VirtualClock()
+    async with admin_app(make_settings, api, clock=clock) as app:
         services = app.bot_data.services
         await grant(app, ADMIN, "kungsholmen")
         # 23:30 UTC is already the next day in Stockholm (00:30 in winter, 01:30 in summer).
@@ -396,7 +397,7 @@ async def test_stored_moments_are_shown_as_stockholm_days(
         deliveries = sent(await ChatDriver(app, api, user_id=ADMIN).send("/leveranser"))
         assert local_day in deliveries and utc_day not in deliveries
         # … and the expiry of an invite code made late in the evening (UTC).
-        monkeypatch.setattr("handlers.admin.utcnow", lambda: late)
+        clock.set(late)
         city = ChatDriver(app, api, user_id=CITY_ADMIN)
         created = sent(await city.send("/behorighet kod Bromma 7"))
         assert translator_date(day + timedelta(days=8)) in created

@@ -58,8 +58,7 @@ def test_guide_needs_check_or_mermaid(no_env: None, capsys: pytest.CaptureFixtur
 async def test_a_broken_guide_stops_the_start_before_the_database_is_touched(
     settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("bot.runtime.shipped_guide", lambda: load_guide(BROKEN))
-    services = Services.create(settings)
+    services = Services.create(settings, load_guide=lambda: load_guide(BROKEN))
     migrated = []
     monkeypatch.setattr(services.database, "migrate", lambda: migrated.append(True))
     try:

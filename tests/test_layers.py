@@ -88,3 +88,14 @@ def test_the_checker_finds_a_wrong_import(layer: str, source: str, expected: str
 def test_the_checker_allows_imports_down_the_layers() -> None:
     source = "import telegram\nfrom bot.runtime import Services\nfrom knowledge import guide\n"
     assert violations("handlers", ROOT / "handlers" / "example.py", source) == []
+
+
+def test_tests_never_import_the_benchmarks() -> None:
+    """Benchmarks may reuse the tests' helpers (tests/support), never the other way round."""
+    wrong = [
+        f"{path.relative_to(ROOT)}:{line} imports {module}"
+        for path in sorted((ROOT / "tests").rglob("*.py"))
+        for line, module in imported_modules(path.read_text(encoding="utf-8"))
+        if module.split(".")[0] == "bench"
+    ]
+    assert wrong == []

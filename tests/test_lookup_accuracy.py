@@ -15,8 +15,8 @@ from functools import cache
 import pytest
 from rapidfuzz import process
 
-from bench.national_directory import shipped_entries
 from bot.services.lookup import EntryKind, IndexEntry, LookupIndex, LookupResult, Outcome
+from tests.support.national_directory import shipped_entries
 
 REQUIRED_HIT_RATE = 0.95
 CONFIDENT_ONLY = frozenset({Outcome.CONFIDENT})

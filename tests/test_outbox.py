@@ -16,7 +16,6 @@ from telegram.request import RequestData
 from app.application import build_application
 from app.delivery import LEASE, MAX_ATTEMPTS, Pacer, backoff
 from app.transport import ApiCall
-from bench.clocks import VirtualClock
 from bot.clock import utcnow
 from bot.config import Settings
 from bot.models import Follow, Handover, Notification, School, User
@@ -40,6 +39,7 @@ from tests.admin_support import (
     walk_handover,
 )
 from tests.fakes import ChatDriver, RecordingBotApi, blocked_by_user, retry_after
+from tests.support.clocks import VirtualClock
 
 
 def to_chat(chat_id: int) -> Callable[[ApiCall], bool]:

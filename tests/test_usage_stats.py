@@ -9,7 +9,7 @@ import io
 import threading
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -27,6 +27,7 @@ from bot.services.grants import grant_area_admin
 from bot.services.usage import UsageRow
 from bot.services.usage_chart import PNG_MAGIC
 from tests.fakes import ChatDriver, RecordingBotApi, texts
+from tests.support.clocks import VirtualClock
 
 CITY_ADMIN = 5550001
 AREA_ADMIN = 5550002  # admin of Södermalm
@@ -429,12 +430,13 @@ def test_the_default_period_is_this_year_up_to_today_in_stockholm(
     # New Year's morning in Stockholm; a server on UTC (date.today()) is still in last year.
     new_year = date(2031, 1, 1)
     asyncio.run(_plant(database_url, [(new_year, UsageEvent.GUIDE_COMPLETED, None, "", 2)]))
-    monkeypatch.setattr(Services, "today", lambda _self: new_year)
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("DATABASE_URL", database_url)
     monkeypatch.delenv("TELEGRAM_BOT_TOKEN", raising=False)
 
-    assert main(["stats"]) == 0
+    # 23:30 UTC on New Year's Eve is 00:30 on New Year's Day in Stockholm.
+    clock = VirtualClock(datetime(2030, 12, 31, 23, 30, tzinfo=UTC))
+    assert main(["stats"], clock=clock) == 0
     summary = capsys.readouterr().out
     assert summary.splitlines()[0] == "Kontaktlotsen, uppföljning 2031-01-01 – 2031-01-01"
     assert summary.split("Guiden slutförd")[1].split()[0] == "2"

@@ -18,7 +18,7 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.clock import utcnow
+from bot.clock import session_now
 from bot.models import Absence, Contact, ContactAssignment
 from bot.services import audit
 from bot.services.authz import Actor, require_scope
@@ -133,7 +133,7 @@ async def record_absence(
         back_on=request.back_on,
         idempotency_key=request.idempotency_key,
         recorded_by=actor.label,
-        recorded_at=utcnow(),
+        recorded_at=session_now(session),
     )
     session.add(absence)
     await session.flush()

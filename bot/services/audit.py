@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.clock import utcnow
+from bot.clock import session_now
 from bot.models import AuditEvent
 
 
@@ -25,7 +25,12 @@ async def record(
     after: dict[str, Any] | None = None,
 ) -> AuditEvent:
     event = AuditEvent(
-        actor=actor, action=action, target=target, before=before, after=after, at=utcnow()
+        actor=actor,
+        action=action,
+        target=target,
+        before=before,
+        after=after,
+        at=session_now(session),
     )
     session.add(event)
     return event

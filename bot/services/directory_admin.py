@@ -14,7 +14,7 @@ from datetime import UTC, datetime, time
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.clock import local_date, utcnow
+from bot.clock import local_date, session_now
 from bot.models import (
     Area,
     Contact,
@@ -77,10 +77,10 @@ async def bump_revision(session: AsyncSession) -> None:
     """Tell running bots that the directory changed, so they rebuild their lookup index."""
     row = await session.get(DirectoryRevision, 1)
     if row is None:
-        session.add(DirectoryRevision(id=1, revision=1, changed_at=utcnow()))
+        session.add(DirectoryRevision(id=1, revision=1, changed_at=session_now(session)))
     else:
         row.revision += 1
-        row.changed_at = utcnow()
+        row.changed_at = session_now(session)
 
 
 async def current_revision(session: AsyncSession) -> int:
@@ -199,7 +199,9 @@ async def _apply_contact(
         .order_by(ContactAssignment.valid_from.desc())
     )
     confirmed = (
-        datetime.combine(row.confirmed_on, time(12), tzinfo=UTC) if row.confirmed_on else utcnow()
+        datetime.combine(row.confirmed_on, time(12), tzinfo=UTC)
+        if row.confirmed_on
+        else session_now(session)
     )
     if current is not None:
         contact = await session.get(Contact, current.contact_id)

@@ -8,7 +8,7 @@ from datetime import date, timedelta
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.clock import as_utc, local_date, utcnow
+from bot.clock import as_utc, local_date, session_now
 from bot.models import (
     Absence,
     Area,
@@ -114,7 +114,7 @@ async def confirm_entry(
         raise UnknownTarget(str(assignment_id))
     await require_area(session, actor, area_id, "confirm", f"assignment:{assignment_id}")
     before = as_utc(assignment.confirmed_at).isoformat()
-    assignment.confirmed_at = utcnow()
+    assignment.confirmed_at = session_now(session)
     await session.flush()
     await audit.record(
         session,
@@ -255,7 +255,7 @@ async def enqueue_stale_reminders(
                 per_admin.setdefault(admin, []).append(entry)
     year, week, _ = today.isocalendar()
     queued = 0
-    now = utcnow()
+    now = session_now(session)
     for admin, stale in per_admin.items():
         queued += await outbox.enqueue(
             session,

@@ -12,7 +12,7 @@ from datetime import date
 from sqlalchemy import ColumnElement, and_, delete, exists, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.clock import utcnow
+from bot.clock import session_now
 from bot.models import ContactAssignment, ContactRole, Follow, School
 from bot.services.errors import UnknownTarget
 from bot.services.scopes import Scope, in_force, resolve_scope
@@ -79,7 +79,7 @@ async def deactivate_for_chat(session: AsyncSession, chat_id: int) -> int:
     result = await session.execute(
         update(Follow)
         .where(Follow.user_id == chat_id, Follow.active.is_(True))
-        .values(active=False, deactivated_at=utcnow())
+        .values(active=False, deactivated_at=session_now(session))
     )
     return int(getattr(result, "rowcount", 0) or 0)
 

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.clock import utcnow
+from bot.clock import session_now
 from bot.models import Area, Grant, GrantRole
 from bot.services import audit
 from bot.services.authz import Actor, require_city_admin
@@ -47,7 +47,7 @@ async def add_grant(
         role=GrantRole.AREA_ADMIN.value,
         area_id=area_id,
         granted_by=granted_by or actor_label,
-        granted_at=utcnow(),
+        granted_at=session_now(session),
     )
     session.add(grant)
     await session.flush()
@@ -102,7 +102,7 @@ async def revoke_grant(session: AsyncSession, actor: Actor, grant_id: int) -> Gr
 
 async def _revoke(session: AsyncSession, actor: Actor, grant: Grant) -> Grant:
     before = {**_grant_json(grant), "revoked_at": None}
-    grant.revoked_at, grant.revoked_by = utcnow(), actor.label
+    grant.revoked_at, grant.revoked_by = session_now(session), actor.label
     await audit.record(
         session,
         actor.label,

@@ -23,7 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.exc import StaleDataError
 
-from bot.clock import utcnow
+from bot.clock import session_now
 from bot.models import NOTE_MAX, Contact, ContactAssignment, ContactRole, Handover
 from bot.services import audit, outbox
 from bot.services.authz import Actor, require_scope
@@ -209,7 +209,7 @@ async def record_handover(
         handover = await _write(session, actor, scope, current, person, note, request, old_name)
     except (StaleDataError, IntegrityError) as error:
         raise ContactChangedMeanwhile() from error
-    now = utcnow()
+    now = session_now(session)
     handover.remind_on_day = request.effective_on > today
     payload = {
         "handover_id": handover.id,
@@ -273,7 +273,7 @@ async def _write(
         area_id=None if scope.is_school else scope.area_id,
         school_id=scope.school_id,
         valid_from=request.effective_on,
-        confirmed_at=utcnow(),
+        confirmed_at=session_now(session),
     )
     session.add(assignment)
     await session.flush()
@@ -288,7 +288,7 @@ async def _write(
         effective_on=request.effective_on,
         note=note,
         recorded_by=actor.label,
-        recorded_at=utcnow(),
+        recorded_at=session_now(session),
         replaces_key=f"{ROLE.value}:{scope.key}:{current.id if current else 'none'}",
         idempotency_key=request.idempotency_key,
     )
@@ -317,7 +317,7 @@ async def enqueue_day_reminders(session: AsyncSession, today: date) -> int:
         )
     )
     queued = 0
-    now = utcnow()
+    now = session_now(session)
     for handover in due:
         handover.reminded_at = now
         if handover.effective_on < today:

@@ -1,7 +1,7 @@
-"""A virtual clock for the outbox pacer: sleeping advances time instead of waiting.
+"""A virtual clock: sleeping advances time instead of waiting.
 
-The benchmark (`bench.fanout`) and the tests both run the delivery on it, so it lives here,
-outside the tests.
+Tests and benchmarks pass it to `Services.create(settings, clock=...)` (or to the outbox worker),
+so the whole bot, the database sessions included, agree on one "now" that the test controls.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from bot.clock import utcnow
 
 
 class VirtualClock:
-    """Implements `app.delivery.Clock`; `monotonic()` starts at 0 and `now()` at the real now."""
+    """Implements `bot.clock.Clock`; `monotonic()` starts at 0 and `now()` at the real now."""
 
     def __init__(self, start: datetime | None = None) -> None:
         self.elapsed = 0.0
@@ -33,3 +33,7 @@ class VirtualClock:
 
     def advance(self, delta: timedelta) -> None:
         self.elapsed += delta.total_seconds()
+
+    def set(self, moment: datetime) -> None:
+        """Jump to `moment` (aware); later readings go on from there."""
+        self.start, self.elapsed = moment, 0.0
