@@ -189,7 +189,7 @@ class OutboxWorker:
 
         await asyncio.gather(*(sender() for _ in range(min(self.concurrency, len(items)))))
 
-    async def _deliver(
+    async def _deliver(  # noqa: C901 - known debt, split in issue 8
         self, bot: Bot, item: OutboxItem, report: DeliveryReport, blocked: set[int]
     ) -> None:
         if item.chat_id in blocked:

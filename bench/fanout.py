@@ -158,6 +158,7 @@ async def main(followers: int) -> None:
             users = await add_followers(application, followers)
             seconds, queued = await record(application)
             extra = await extra_messages(application, users)
+            assert application.job_queue is not None
             (job,) = application.job_queue.get_jobs_by_name("deliver_outbox")
             worker = outbox_worker(job.data)
             clock.start = utcnow() + timedelta(seconds=1)  # everything queued is due

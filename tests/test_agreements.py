@@ -44,7 +44,8 @@ async def revised_on(app: Any, area_id: str) -> date | None:
     async with app.bot_data.services.database.transaction() as session:
         area = await session.get(Area, area_id)
         assert area is not None
-        return area.agreement_revised_on
+        revised: date | None = area.agreement_revised_on
+        return revised
 
 
 async def set_revised(app: Any, dates: dict[str, date | None]) -> None:
@@ -230,9 +231,8 @@ def test_migration_0004_adds_the_column_and_keeps_the_areas(tmp_path: Any) -> No
         command.upgrade(alembic_config(connection), "heads")
         columns = {c["name"] for c in inspect(connection).get_columns("areas")}
         assert "agreement_revised_on" in columns
-        assert connection.execute(text("SELECT id, agreement_revised_on FROM areas")).all() == [
-            ("x", None)
-        ]
+        rows = connection.execute(text("SELECT id, agreement_revised_on FROM areas")).all()
+        assert [tuple(row) for row in rows] == [("x", None)]
         assert connection.execute(text("SELECT count(*) FROM schools")).scalar() == 1
         assert {"usage_counts", "installation_keys"} <= set(inspect(connection).get_table_names())
     with engine.begin() as connection:

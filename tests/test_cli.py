@@ -11,6 +11,7 @@ import pytest
 
 from app.cli import main
 from app.terminal_chat import run_chat
+from bot.config import Settings
 
 
 @pytest.fixture
@@ -22,7 +23,9 @@ def cli_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return tmp_path
 
 
-def test_lookup_json_prints_one_object_per_query(cli_env, capsys, monkeypatch) -> None:
+def test_lookup_json_prints_one_object_per_query(
+    cli_env: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(sys, "stdin", io.StringIO("Eriksdalsskolan\nSolna\n\nHogwarts\n"))
     assert main(["lookup", "--json", "-"]) == 0
     lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
@@ -43,13 +46,17 @@ def test_lookup_json_prints_one_object_per_query(cli_env, capsys, monkeypatch) -
     assert hogwarts["contacts"] is None
 
 
-def test_lookup_text_output_joins_the_words(cli_env, capsys) -> None:
+def test_lookup_text_output_joins_the_words(
+    cli_env: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert main(["lookup", "vem", "ska", "jag", "ringa", "om", "eriksdalsskolan"]) == 0
     out = capsys.readouterr().out
     assert "confident" in out and "Eriksdalsskolan" in out and "Nora Vik" in out
 
 
-def test_import_is_all_or_nothing_and_export_round_trips(cli_env: Path, capsys) -> None:
+def test_import_is_all_or_nothing_and_export_round_trips(
+    cli_env: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     bad = cli_env / "bad.csv"
     bad.write_text("name,kind,area_id\nNy skola,grundskola,bromma\nTrasig,grundskola,\n", "utf-8")
     assert main(["import", str(bad)]) == 1
@@ -68,7 +75,9 @@ def test_import_is_all_or_nothing_and_export_round_trips(cli_env: Path, capsys) 
     assert "Ny skola;grundskola;kommunal" in (cli_env / "excel.csv").read_bytes().decode("cp1252")
 
 
-def test_run_without_token_falls_back_to_the_chat(cli_env, capsys, monkeypatch) -> None:
+def test_run_without_token_falls_back_to_the_chat(
+    cli_env: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr("builtins.input", lambda prompt="": (_ for _ in ()).throw(EOFError))
     assert main([]) == 0
     captured = capsys.readouterr()
@@ -76,7 +85,7 @@ def test_run_without_token_falls_back_to_the_chat(cli_env, capsys, monkeypatch) 
     assert "Kontaktlotsen" in captured.out
 
 
-async def test_terminal_chat_shows_card_and_numbered_buttons(settings) -> None:
+async def test_terminal_chat_shows_card_and_numbered_buttons(settings: Settings) -> None:
     lines = iter(["Eriksdalsskolan", "1", "Bagarmossen", "/quit"])
     out = io.StringIO()
     await run_chat(settings, read_line=lambda: next(lines), out=out)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date, timedelta
+from typing import Any
 
 from bot.clock import utcnow
 from bot.config import Settings
@@ -14,7 +15,7 @@ from tests.fakes import RecordingBotApi, blocked_by_user
 from tests.test_outbox import record_with_followers, to_chat
 
 
-async def totals(app, event: UsageEvent) -> int:
+async def totals(app: Any, event: UsageEvent) -> int:
     services = app.bot_data.services
     today = services.today()
     async with services.database.transaction() as session:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from io import BytesIO
+from pathlib import Path
 
 import pytest
 from babel.messages.mofile import write_mo
@@ -26,7 +27,7 @@ def test_every_string_has_an_english_translation() -> None:
 
 
 @pytest.mark.parametrize("po_file", PO_FILES, ids=lambda p: f"{p.parent.parent.name}/{p.name}")
-def test_catalog_compiles_without_errors_or_fuzzy_entries(po_file) -> None:
+def test_catalog_compiles_without_errors_or_fuzzy_entries(po_file: Path) -> None:
     with po_file.open("rb") as handle:
         catalog = read_po(handle)
     assert not catalog.fuzzy, "the header is marked fuzzy, so the catalog's metadata is ignored"
@@ -57,11 +58,13 @@ def test_dates_are_formatted_by_babel_per_language() -> None:
         ("xx", "sv-SE", "en", "sv"),
     ],
 )
-def test_language_resolution_order(chosen, telegram, default, expected) -> None:
+def test_language_resolution_order(
+    chosen: str | None, telegram: str | None, default: str, expected: str
+) -> None:
     assert pick_language(chosen, telegram, default) == expected
 
 
-def test_a_broken_catalog_is_refused(tmp_path) -> None:
+def test_a_broken_catalog_is_refused(tmp_path: Path) -> None:
     folder = tmp_path / "en" / "LC_MESSAGES"
     folder.mkdir(parents=True)
     (folder / "broken.po").write_text('msgid "a"\nmsgstr "b"\nnot a po line\n', encoding="utf-8")

@@ -7,33 +7,35 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select
 
-from bot.models import ContactAssignment, School
+from bot.models import Base, ContactAssignment, School
 from bot.runtime import Services
-from bot.services.csv_formats import parse_file
+from bot.services.csv_formats import ParsedFile, parse_file
 from bot.services.directory_admin import apply_import, export_contacts, export_schools
 from knowledge.errors import KnowledgeError
 
 SCHOOL_HEADER = "name,kind,operator,skolenhetskod,address,stadsdel,area_id,aliases,source\n"
 
 
-def parse(services: Services, text: str | bytes, name: str = "fil.csv"):
+def parse(services: Services, text: str | bytes, name: str = "fil.csv") -> ParsedFile:
     raw = text.encode("utf-8") if isinstance(text, str) else text
     return parse_file(name, raw, services.geography.area_ids)
 
 
-async def count(services: Services, model) -> int:
+async def count(services: Services, model: type[Base]) -> int:
     async with services.database.transaction() as session:
         return int(await session.scalar(select(func.count()).select_from(model)) or 0)
 
 
-async def import_files(services: Services, *parsed) -> None:
+async def import_files(services: Services, *parsed: ParsedFile) -> None:
     async with services.database.transaction() as session:
         await apply_import(session, list(parsed))
     async with services.database.transaction() as session:
         await services.index.rebuild(session)
 
 
-async def test_free_standing_school_with_code_is_served_like_a_municipal_one(services) -> None:
+async def test_free_standing_school_with_code_is_served_like_a_municipal_one(
+    services: Services,
+) -> None:
     csv_text = SCHOOL_HEADER + (
         "Vällingby Montessoriskola,grundskola,fristående,12345678,"
         "Testvägen 1,Vällingby,hasselby-vallingby,Montessori Vällingby,egen uppgift\n"
@@ -51,7 +53,7 @@ async def test_free_standing_school_with_code_is_served_like_a_municipal_one(ser
         assert school is not None and school.aliases == ["Montessori Vällingby"]
 
 
-async def test_excel_file_in_windows_1252_with_semicolons_is_read(services) -> None:
+async def test_excel_file_in_windows_1252_with_semicolons_is_read(services: Services) -> None:
     text = "name;kind;area_id\nÅsöskolans särskilda grupp;RSU;sodermalm\n"
     parsed = parse(services, text.encode("cp1252"))
     assert parsed.schools[0].name == "Åsöskolans särskilda grupp"
@@ -60,7 +62,7 @@ async def test_excel_file_in_windows_1252_with_semicolons_is_read(services) -> N
     assert await count(services, School) == 190
 
 
-async def test_one_bad_row_aborts_the_whole_import_with_line_numbers(services) -> None:
+async def test_one_bad_row_aborts_the_whole_import_with_line_numbers(services: Services) -> None:
     before = await count(services, School)
     csv_text = SCHOOL_HEADER + (
         "Bra skola A,grundskola,,,,,bromma,,\n"
@@ -77,7 +79,7 @@ async def test_one_bad_row_aborts_the_whole_import_with_line_numbers(services) -
     assert await count(services, School) == before
 
 
-async def test_a_conflict_in_the_second_file_rolls_back_the_first(services) -> None:
+async def test_a_conflict_in_the_second_file_rolls_back_the_first(services: Services) -> None:
     schools = parse(services, SCHOOL_HEADER + "Ny skola,grundskola,,,,,bromma,,\n")
     contacts = parse(
         services,
@@ -104,7 +106,9 @@ async def test_a_conflict_in_the_second_file_rolls_back_the_first(services) -> N
         ("samverkan,bromma,," + "A" * 300 + ",08-465 004 50,,2026-12-01", "name"),
     ],
 )
-def test_contact_rows_are_validated_field_by_field(services, row: str, field: str) -> None:
+def test_contact_rows_are_validated_field_by_field(
+    services: Services, row: str, field: str
+) -> None:
     with pytest.raises(KnowledgeError) as caught:
         parse(services, "role,area_id,school,name,phone,email,valid_from\n" + row + "\n")
     problem = caught.value.problems[0]
@@ -123,13 +127,13 @@ def test_contact_rows_are_validated_field_by_field(services, row: str, field: st
     ],
     ids=["empty", "unknown-header", "no-rows", "too-many-fields", "broken-quote"],
 )
-def test_malformed_files_are_refused_with_a_line(services, text: str) -> None:
+def test_malformed_files_are_refused_with_a_line(services: Services, text: str) -> None:
     with pytest.raises(KnowledgeError) as caught:
         parse(services, text)
     assert caught.value.problems
 
 
-async def test_new_contact_takes_over_on_its_date_and_history_is_kept(services) -> None:
+async def test_new_contact_takes_over_on_its_date_and_history_is_kept(services: Services) -> None:
     contacts = parse(
         services,
         "role,area_id,school,name,title,phone,email,valid_from,confirmed_on\n"
@@ -156,7 +160,7 @@ async def test_new_contact_takes_over_on_its_date_and_history_is_kept(services) 
     ]
 
 
-async def test_school_scoped_contact_overrides_the_area(services) -> None:
+async def test_school_scoped_contact_overrides_the_area(services: Services) -> None:
     contacts = parse(
         services,
         "role,area_id,school,name,phone,valid_from\n"
@@ -174,7 +178,7 @@ async def test_school_scoped_contact_overrides_the_area(services) -> None:
 
 
 @pytest.mark.parametrize("excel", [False, True], ids=["utf8", "excel"])
-async def test_export_then_import_changes_nothing(services, excel: bool) -> None:
+async def test_export_then_import_changes_nothing(services: Services, excel: bool) -> None:
     zone = services.settings.timezone
     async with services.database.transaction() as session:
         schools_csv = await export_schools(session, excel=excel)
@@ -191,7 +195,9 @@ async def test_export_then_import_changes_nothing(services, excel: bool) -> None
     assert again == contacts_csv
 
 
-async def test_only_a_school_import_makes_running_bots_rebuild_their_index(services) -> None:
+async def test_only_a_school_import_makes_running_bots_rebuild_their_index(
+    services: Services,
+) -> None:
     from bot.services.directory_admin import current_revision
 
     async with services.database.transaction() as session:
@@ -211,7 +217,7 @@ async def test_only_a_school_import_makes_running_bots_rebuild_their_index(servi
         assert await current_revision(session) == start + 1
 
 
-async def test_export_writes_the_stockholm_day_of_a_confirmation(services) -> None:
+async def test_export_writes_the_stockholm_day_of_a_confirmation(services: Services) -> None:
     from datetime import UTC, datetime
 
     async with services.database.transaction() as session:

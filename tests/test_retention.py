@@ -8,10 +8,11 @@ from sqlalchemy import select
 
 from bot.clock import utcnow
 from bot.models import GuideSession
+from bot.runtime import Services
 from bot.services import retention
 
 
-async def test_an_abandoned_guide_is_purged_and_a_recent_one_kept(services) -> None:
+async def test_an_abandoned_guide_is_purged_and_a_recent_one_kept(services: Services) -> None:
     now = utcnow()
     async with services.database.transaction() as session:
         session.add(GuideSession(user_id=1, chat_id=1, position={"v": 1, "path": ["acute"]}))
@@ -30,7 +31,7 @@ async def test_an_abandoned_guide_is_purged_and_a_recent_one_kept(services) -> N
     assert left == [2]
 
 
-async def test_zero_keeps_guides(services) -> None:
+async def test_zero_keeps_guides(services: Services) -> None:
     async with services.database.transaction() as session:
         session.add(GuideSession(user_id=3, chat_id=3, position={"v": 1, "path": ["acute"]}))
     async with services.database.transaction() as session:

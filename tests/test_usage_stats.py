@@ -14,6 +14,9 @@ from typing import Any
 
 import pytest
 from sqlalchemy import BigInteger, event, select
+from telegram._utils.defaultvalue import DEFAULT_NONE
+from telegram._utils.types import ODVInput
+from telegram.request import RequestData
 
 from app.application import build_application
 from app.cli import main
@@ -41,10 +44,21 @@ class UploadRecordingBotApi(RecordingBotApi):
         super().__init__()
         self.uploads: list[tuple[str, dict[str, Any]]] = []
 
-    async def do_request(self, url: str, method: str, request_data: Any = None, **kwargs: Any):
+    async def do_request(
+        self,
+        url: str,
+        method: str,
+        request_data: RequestData | None = None,
+        read_timeout: ODVInput[float] = DEFAULT_NONE,
+        write_timeout: ODVInput[float] = DEFAULT_NONE,
+        connect_timeout: ODVInput[float] = DEFAULT_NONE,
+        pool_timeout: ODVInput[float] = DEFAULT_NONE,
+    ) -> tuple[int, bytes]:
         if request_data is not None and request_data.contains_files:
             self.uploads.append((url.rsplit("/", 1)[-1], dict(request_data.multipart_data)))
-        return await super().do_request(url, method, request_data, **kwargs)
+        return await super().do_request(
+            url, method, request_data, read_timeout, write_timeout, connect_timeout, pool_timeout
+        )
 
 
 @pytest.fixture
@@ -497,7 +511,9 @@ async def test_guide_starts_and_completions_are_counted(app: Any, chat: ChatDriv
         if answer is not None:
             await chat.press(label(GUIDE.node(node_id), answer, "sv"))
     await chat.send("/anmalan")  # the checklist ended it: a new start
-    await chat.press(label(GUIDE.node(path[0][0]), path[0][1], "sv"))
+    first_node, first_answer = path[0]
+    assert first_answer is not None
+    await chat.press(label(GUIDE.node(first_node), first_answer, "sv"))
     await chat.send("/anmalan")  # resumed where the user left it: not a new start
     await chat.send("/avbryt")
     await chat.press(RESTART["sv"], message=chat.last_with_buttons())  # after cancel: a start

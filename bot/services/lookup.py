@@ -413,7 +413,7 @@ class LookupIndex:
                     found.update(set(head).intersection(tail))
         return found, near
 
-    def _fuzzy_scores(
+    def _fuzzy_scores(  # noqa: C901 - known debt, split in issue 8
         self, query_core: Core, query_words: tuple[_Word, ...], candidates: list[int]
     ) -> tuple[dict[int, tuple[float, float]], set[int]]:
         """Score candidates by the better of whole-text similarity and word coverage.
