@@ -36,8 +36,7 @@ from bot.services.errors import (
     UnknownArea,
     UnknownTarget,
 )
-from bot.services.lookup import Outcome, is_too_long
-from bot.services.scopes import scope_candidates
+from bot.services.lookup import is_too_long
 from handlers.admin_common import actor_of, refuse, run_button
 from handlers.common import Action, BotContext, reply, user_action
 
@@ -294,12 +293,12 @@ async def history_command(update: Update, context: BotContext) -> None:
         if not query.strip() or is_too_long(query):
             await reply(update, tr._("Skriv till exempel: /historik Kungsholmen"))
             return
-        answer = await action.services.index.answer(action.session, query, action.today)
-        candidates = scope_candidates(answer.result.matches)
-        if answer.result.outcome is Outcome.CONFIDENT and candidates:
+        found = action.services.index.find_scope(query)
+        candidates = found.candidates
+        if found.chosen is not None:
             try:
                 shown = await scope_history(
-                    action.session, actor_of(update, context), candidates[0].key
+                    action.session, actor_of(update, context), found.chosen.key
                 )
             except UnknownTarget:
                 pass  # the index is a moment behind the database: offer the candidates

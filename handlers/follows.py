@@ -16,8 +16,7 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
 from bot.services import follows
 from bot.services.errors import UnknownTarget
-from bot.services.lookup import Outcome, is_too_long
-from bot.services.scopes import scope_candidates
+from bot.services.lookup import is_too_long
 from handlers.common import Action, BotContext, reply, user_action
 
 FOLLOW = re.compile(r"^fo:([as]:[a-z0-9-]{1,40})$")
@@ -66,12 +65,11 @@ async def follow_command(update: Update, context: BotContext) -> None:
         if is_too_long(query):
             await reply(update, action.tr._("Skriv bara namnet på skolan eller området."))
             return
-        answer = await action.services.index.answer(action.session, query, action.today)
-        result = answer.result
-        candidates = scope_candidates(result.matches)
-        if result.outcome is Outcome.CONFIDENT and candidates:
-            await _follow(update, action, candidates[0].key)
-        elif result.outcome is Outcome.OUTSIDE:
+        found = action.services.index.find_scope(query)
+        candidates = found.candidates
+        if found.chosen is not None:
+            await _follow(update, action, found.chosen.key)
+        elif found.outside:
             await reply(
                 update, action.tr._("Jag kan bara bevaka skolor och områden i Stockholms stad.")
             )

@@ -19,8 +19,7 @@ from bot.i18n import Translator
 from bot.services.authz import Actor, Permissions, require_admin
 from bot.services.errors import NotAuthorized, UnknownTarget
 from bot.services.handovers import ScopeSnapshot, snapshot
-from bot.services.lookup import Outcome
-from bot.services.scopes import Scope, area_scopes, scope_candidates
+from bot.services.scopes import Scope, area_scopes
 from handlers.admin_common import actor_of, refuse, stale_button
 from handlers.admin_wizard import Handler, end_wizard, wizard_data
 from handlers.common import Action, BotContext, reply, user_action
@@ -162,12 +161,11 @@ class ScopeStep:
         self, update: Update, action: Action, actor: Actor, text: str, granted: Permissions
     ) -> ScopeSnapshot | Pick:
         """One confident match → that scope; several of the admin's → buttons; none → say so."""
-        answer = await action.services.index.answer(action.session, text, action.today)
-        candidates = scope_candidates(answer.result.matches)
-        if answer.result.outcome is Outcome.CONFIDENT and candidates:
+        found = action.services.index.find_scope(text)
+        if found.chosen is not None:
             # Another area's school is refused (and audited) by the service, not filtered here.
-            return await self._choose(update, action, actor, candidates[0].key)
-        mine = [c for c in candidates if granted.covers(c.area_id)]
+            return await self._choose(update, action, actor, found.chosen.key)
+        mine = [c for c in found.candidates if granted.covers(c.area_id)]
         if mine:
             rows = [
                 [InlineKeyboardButton(c.name, callback_data=f"{self.prefix}:{c.key}")]

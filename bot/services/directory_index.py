@@ -17,6 +17,7 @@ from bot.models import Area, Neighbourhood, School
 from bot.services.contacts import ContactCard, ContactDirectory, IntakeCard
 from bot.services.directory_admin import current_revision
 from bot.services.lookup import EntryKind, IndexEntry, LookupIndex, LookupResult, Match, Outcome
+from bot.services.scopes import ScopeSearch, scope_candidates
 from knowledge.directory import Geography
 
 log = logging.getLogger(__name__)
@@ -92,6 +93,21 @@ class DirectoryIndex:
         if entry.area_id is not None:
             return await self.contacts.card_for_area(session, entry.area_id, on)
         return None
+
+    def find_scope(self, query: str) -> ScopeSearch:
+        """The school or area a typed name means, for following, history and the wizards.
+
+        Only a confident match is chosen; otherwise the schools and areas found are candidates
+        to offer as buttons. No card is built: the caller acts on the scope, not its contacts.
+        """
+        result = self.everything.search(query)
+        candidates = scope_candidates(result.matches)
+        sure = result.outcome is Outcome.CONFIDENT and bool(candidates)
+        return ScopeSearch(
+            chosen=candidates[0] if sure else None,
+            candidates=candidates,
+            outside=result.outcome is Outcome.OUTSIDE,
+        )
 
     async def answer(self, session: AsyncSession, query: str, on: date) -> LookupAnswer:
         """Find what the user means; resolve the card when the match is confident."""

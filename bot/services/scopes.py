@@ -58,6 +58,15 @@ class Candidate:
     area_id: str
 
 
+@dataclass(frozen=True)
+class ScopeSearch:
+    """What a typed name means as a scope: one sure choice, candidates to offer, or elsewhere."""
+
+    chosen: Candidate | None
+    candidates: list[Candidate]
+    outside: bool  # a place known to be another municipality
+
+
 async def resolve_scope(session: AsyncSession, key: str) -> Scope | None:
     """The scope a key names, or None when it is malformed or names nothing."""
     found = SCOPE_KEY.match(key)
