@@ -120,7 +120,18 @@ def build_application(
 ) -> KontaktlotsenApplication:
     """Build the bot. `request` replaces the HTTP transport (terminal chat, tests)."""
     services = services or Services.create(settings)
-    zone = ZoneInfo(settings.timezone)
+    builder = _builder(settings, services, request, rate_limit=rate_limit)
+    application: KontaktlotsenApplication = builder.build()
+    application.bot_data.services = services
+    register_handlers(application)
+    schedule_jobs(application, services)
+    return application
+
+
+def _builder(
+    settings: Settings, services: Services, request: BaseRequest | None, *, rate_limit: bool
+) -> Any:
+    """PTB's builder with our types, token, API address, defaults, transport and persistence."""
     context_types = ContextTypes(context=BotContext, bot_data=BotData)
     token = settings.telegram_bot_token
     # PTB's builder changes its generic types with each call; typing the chain adds nothing here.
@@ -134,7 +145,7 @@ def build_application(
             Defaults(
                 parse_mode=ParseMode.HTML,
                 link_preview_options=LinkPreviewOptions(is_disabled=True),
-                tzinfo=zone,
+                tzinfo=ZoneInfo(settings.timezone),
             )
         )
     )
@@ -143,7 +154,7 @@ def build_application(
     if rate_limit:
         builder = builder.rate_limiter(AIORateLimiter())
     # Conversation states come back after a restart, derived from each feature's own table.
-    builder = builder.persistence(
+    return builder.persistence(
         DerivedConversationPersistence(
             services.database,
             {
@@ -153,9 +164,10 @@ def build_application(
             },
         )
     )
-    application: KontaktlotsenApplication = builder.build()
-    application.bot_data.services = services
 
+
+def register_handlers(application: KontaktlotsenApplication) -> None:
+    """Every handler of the bot, in the order PTB tries them."""
     # Order matters: a feature's handlers before the free-text lookup, fallbacks last.
     handler_groups = [
         start.build_handlers(),  # /start, /hjalp, /sprak and its buttons
@@ -177,8 +189,14 @@ def build_application(
         application.add_handlers(handlers)
     application.add_error_handler(on_error)
 
+
+def schedule_jobs(application: KontaktlotsenApplication, services: Services) -> None:
+    """The JobQueue: directory refresh, outbox delivery, reminders and housekeeping."""
+    settings = services.settings
+    zone = ZoneInfo(settings.timezone)
     assert application.job_queue is not None
-    application.job_queue.run_repeating(
+    jobs = application.job_queue
+    jobs.run_repeating(
         refresh_directory,
         interval=settings.directory_refresh_seconds,
         first=settings.directory_refresh_seconds,
@@ -198,27 +216,14 @@ def build_application(
         (remind_handover_day, HANDOVER_DAY_INTERVAL_SECONDS, None),
     ):
         name = callback.__name__
-        application.job_queue.run_once(
+        jobs.run_once(
             callback, when=0, name=f"{name}_at_start_up", data=data, job_kwargs=at_start_up
         )
-        application.job_queue.run_repeating(
-            callback, interval=interval, first=interval, name=name, data=data
-        )
-    application.job_queue.run_daily(  # Mondays (PTB counts days from 0 = Sunday)
-        remind_stale,
-        time=time(8, 0, tzinfo=zone),
-        days=(1,),
-        name="remind_stale",
+        jobs.run_repeating(callback, interval=interval, first=interval, name=name, data=data)
+    # Mondays (PTB counts days from 0 = Sunday): stale entries, then cooperation agreements.
+    jobs.run_daily(remind_stale, time=time(8, 0, tzinfo=zone), days=(1,), name="remind_stale")
+    jobs.run_daily(
+        remind_agreements, time=time(8, 30, tzinfo=zone), days=(1,), name="remind_agreements"
     )
-    application.job_queue.run_daily(  # Mondays, like the stale-entry reminder
-        remind_agreements,
-        time=time(8, 30, tzinfo=zone),
-        days=(1,),
-        name="remind_agreements",
-    )
-    application.job_queue.run_daily(  # at night: retention (docs/integritet.md)
-        purge_expired,
-        time=time(3, 30, tzinfo=zone),
-        name="purge_expired",
-    )
-    return application
+    # At night: retention (docs/integritet.md).
+    jobs.run_daily(purge_expired, time=time(3, 30, tzinfo=zone), name="purge_expired")
