@@ -22,8 +22,6 @@ KNOWN_LONG: dict[str, int] = {
     "bot/services/directory_admin.py::_apply_contact": 76,
     "bot/services/entries.py::_history": 63,
     "bot/services/handovers.py::record_handover": 74,
-    "bot/services/lookup.py::_fuzzy_scores": 105,
-    "bot/services/lookup.py::_decide": 75,
     "bot/services/personal_data.py::erase": 62,
     "handlers/privacy.py::render_data": 70,
     "knowledge/guide.py::_read_node": 87,

@@ -335,6 +335,7 @@ class LookupIndex:
         if not query_core.tokens:
             return LookupResult(shown, Outcome.NONE, ())
         scored, chain = self._score_forms(normalised, key, query_core)
+        self._drop_weak_municipalities(scored, query_core)
         outcome, matches = self._decide(scored, chain, query_core.school_kind, max(1, limit))
         return LookupResult(shown, outcome, matches)
 
@@ -413,7 +414,7 @@ class LookupIndex:
                     found.update(set(head).intersection(tail))
         return found, near
 
-    def _fuzzy_scores(  # noqa: C901 - known debt, split in issue 8
+    def _fuzzy_scores(
         self, query_core: Core, query_words: tuple[_Word, ...], candidates: list[int]
     ) -> tuple[dict[int, tuple[float, float]], set[int]]:
         """Score candidates by the better of whole-text similarity and word coverage.
@@ -433,7 +434,39 @@ class LookupIndex:
         if not candidates:
             return {}, set()
         forms = [self._forms[number] for number in candidates]
+        similarity, best_for_word = self._word_similarity(query_words, forms)
+        whole = _whole_ratios(query_core, forms)
         query_total = sum(len(q.text) for q in query_words)
+        scores: dict[int, tuple[float, float]] = {}
+        chain: set[int] = set()
+        for number, form, ratio in zip(candidates, forms, whole, strict=True):
+            words = form.core.tokens
+            shares = [best_for_word.get(word, 0.0) for word in words]
+            explained, contains_query, unexplained = self._explained(
+                query_words, similarity, number, form
+            )
+            explained /= query_total
+            found = self._found(number, shares)
+            coverage = NAME_COVERAGE_WEIGHT * found + (1 - NAME_COVERAGE_WEIGHT) * explained
+            score = max(ratio, 100.0 * coverage)
+            if unexplained:
+                score = min(score - UNEXPLAINED_PENALTY * unexplained, UNEXPLAINED_CAP)
+            score -= self._kind_penalty(query_core, similarity, number, words)
+            member = contains_query and self._names_an_untyped_place(number, shares)
+            if member:
+                chain.add(number)
+            if score >= SUGGESTION_SCORE or member:
+                scores[number] = (_squeeze(score), max(explained, ratio / 100.0))
+        places_named = any(q.areas is not None for q in query_words)
+        chain_schools = {self._targets[self._forms[number].entry] for number in chain}
+        if places_named or len(chain_schools) < CHAIN_MIN_SCHOOLS:
+            chain = set()
+        return scores, chain
+
+    def _word_similarity(
+        self, query_words: tuple[_Word, ...], forms: list[_Form]
+    ) -> tuple[dict[str, dict[str, float]], dict[str, float]]:
+        """Per query word, its similar directory words; and each word's best similarity."""
         vocabulary = list({word for form in forms for word in form.core.tokens})
         similarity: dict[str, dict[str, float]] = {}
         best_for_word: dict[str, float] = {}
@@ -452,72 +485,67 @@ class LookupIndex:
                 row[word] = score / 100.0
                 if row[word] > best_for_word.get(word, 0.0):
                     best_for_word[word] = row[word]
-        whole = [0.0] * len(forms)
-        for _, score, position in process.extract(
-            query_core.text,
-            [form.core.text for form in forms],
-            scorer=fuzz.ratio,
-            processor=None,
-            limit=None,
-        ):
-            whole[position] = score
-        stems = query_core.school_stems
-        scores: dict[int, tuple[float, float]] = {}
-        chain: set[int] = set()
-        for number, form, ratio in zip(candidates, forms, whole, strict=True):
-            entry = self._entries[form.entry]
-            words = form.core.tokens
-            shares = [best_for_word.get(word, 0.0) for word in words]
-            found = self._found(number, shares)
-            explained = 0.0
-            unexplained = 0
-            contains_query = True
-            for q in query_words:
-                best = max(similarity[q.text].get(word, 0.0) for word in words)
-                explained += len(q.text) * best
-                contains_query = contains_query and best >= SAME_SHARE
-                # A place where the candidate lies ("Eriksdalsskolan på Södermalm") or part of
-                # a compound ("gard" in "Hässelbygårdsskolan") points nowhere else.
-                if (
-                    not best
-                    and q.known
-                    and not (q.areas and entry.area_id in q.areas)
-                    and q.text not in form.joined
-                ):
-                    unexplained += 1
-            explained /= query_total
-            coverage = NAME_COVERAGE_WEIGHT * found + (1 - NAME_COVERAGE_WEIGHT) * explained
-            score = max(ratio, 100.0 * coverage)
-            if unexplained:
-                score = min(score - UNEXPLAINED_PENALTY * unexplained, UNEXPLAINED_CAP)
-            # "Eriksdalsskolan på Södermalm": the word the user made a school of must be in
-            # the school's name, or Södermalmsskolan ties with Eriksdalsskolan.
+        return similarity, best_for_word
+
+    def _explained(
+        self,
+        query_words: tuple[_Word, ...],
+        similarity: dict[str, dict[str, float]],
+        number: int,
+        form: _Form,
+    ) -> tuple[float, bool, int]:
+        """How much of the query the name explains (in characters), whether it contains every
+        query word, and how many known query words it leaves unexplained."""
+        entry = self._entries[form.entry]
+        words = form.core.tokens
+        explained = 0.0
+        unexplained = 0
+        contains_query = True
+        for q in query_words:
+            best = max(similarity[q.text].get(word, 0.0) for word in words)
+            explained += len(q.text) * best
+            contains_query = contains_query and best >= SAME_SHARE
+            # A place where the candidate lies ("Eriksdalsskolan på Södermalm") or part of
+            # a compound ("gard" in "Hässelbygårdsskolan") points nowhere else.
             if (
-                stems
-                and entry.kind is EntryKind.SCHOOL
-                and not any(word in similarity[stem] for stem in stems for word in words)
+                not best
+                and q.known
+                and not (q.areas and entry.area_id in q.areas)
+                and q.text not in form.joined
             ):
-                score -= KIND_PENALTY
-            # A school with every query word and a place the user did not type.
-            places = self._place_flags[number]
-            member = (
-                contains_query
-                and places is not None
-                and entry.kind is EntryKind.SCHOOL
-                and any(
-                    place and share < SAME_SHARE
-                    for place, share in zip(places, shares, strict=True)
-                )
+                unexplained += 1
+        return explained, contains_query, unexplained
+
+    def _kind_penalty(
+        self,
+        query_core: Core,
+        similarity: dict[str, dict[str, float]],
+        number: int,
+        words: tuple[str, ...],
+    ) -> float:
+        """ "Eriksdalsskolan på Södermalm": the word the user made a school of must be in the
+        school's name, or Södermalmsskolan ties with Eriksdalsskolan."""
+        stems = query_core.school_stems
+        entry = self._entries[self._forms[number].entry]
+        if (
+            stems
+            and entry.kind is EntryKind.SCHOOL
+            and not any(word in similarity[stem] for stem in stems for word in words)
+        ):
+            return KIND_PENALTY
+        return 0.0
+
+    def _names_an_untyped_place(self, number: int, shares: list[float]) -> bool:
+        """A school whose name holds a place the user did not type (a chain's member)."""
+        places = self._place_flags[number]
+        entry = self._entries[self._forms[number].entry]
+        return (
+            places is not None
+            and entry.kind is EntryKind.SCHOOL
+            and any(
+                place and share < SAME_SHARE for place, share in zip(places, shares, strict=True)
             )
-            if member:
-                chain.add(number)
-            if score >= SUGGESTION_SCORE or member:
-                scores[number] = (_squeeze(score), max(explained, ratio / 100.0))
-        places_named = any(q.areas is not None for q in query_words)
-        chain_schools = {self._targets[self._forms[number].entry] for number in chain}
-        if places_named or len(chain_schools) < CHAIN_MIN_SCHOOLS:
-            chain = set()
-        return scores, chain
+        )
 
     def _found(self, number: int, shares: list[float]) -> float:
         """How much of a form's name the query found, given how well it found each word.
@@ -541,6 +569,21 @@ class LookupIndex:
             left_out = shortened and not share and not place
             total += weight * SHORTENED_WEIGHT if left_out else weight
         return found / (total or 1.0)
+
+    def _drop_weak_municipalities(
+        self, scored: dict[int, tuple[float, float]], query_core: Core
+    ) -> None:
+        """Forget municipalities the query does not name clearly.
+
+        Sweden has 289 other municipalities, and short ones ("Nora", "Eksjö", "Bromölla") look
+        like parts of Stockholm names ("Norra", "Viksjö", "Brommaplan"). A municipality is no
+        button to press, so one below CONFIDENT_SCORE could only crowd out the real
+        suggestions; and a query of qualifiers only ("Norra") names no place at all.
+        """
+        vague = all(is_qualifier(token) for token in query_core.tokens)
+        for number in [n for n, (raw, _) in scored.items() if raw < CONFIDENT_SCORE or vague]:
+            if self._entries[self._forms[number].entry].kind is EntryKind.MUNICIPALITY:
+                del scored[number]
 
     # --- deciding ---------------------------------------------------------------------------
 
@@ -572,6 +615,37 @@ class LookupIndex:
         little of their names the query found and whatever their kind (which still orders
         them), and the answer is not confident.
         """
+        best, exact, strong = self._kind_adjusted(scored, chain, wanted)
+        order = _PLACE_FIRST if wanted is None else _SCHOOL_FIRST
+        entries = self._entries
+        ranked = sorted(
+            best.items(),
+            key=lambda item: (-item[1], order[entries[item[0]].kind], entries[item[0]].name),
+        )
+        targets: dict[tuple[str, str], Match] = {}
+        for number, score in ranked:
+            targets.setdefault(self._targets[number], Match(entries[number], round(score, 1)))
+        matches = list(targets.values())
+        if not matches:
+            return Outcome.NONE, ()
+        top = matches[0]
+        floor = max(SUGGESTION_SCORE, top.score - AMBIGUITY_WINDOW)
+        window = tuple(m for m in matches if m.score >= floor)[:limit]
+        if top.score < MIN_SCORE:
+            return Outcome.NONE, window[:NONE_SUGGESTIONS]
+        if top.entry.kind is EntryKind.MUNICIPALITY and top.score >= CONFIDENT_SCORE:
+            return Outcome.OUTSIDE, window
+        confident = _is_confident(matches, chain=bool(chain), exact=exact, strong=strong)
+        return (Outcome.CONFIDENT if confident else Outcome.AMBIGUOUS), window
+
+    def _kind_adjusted(
+        self,
+        scored: dict[int, tuple[float, float]],
+        chain: set[int],
+        wanted: SchoolKind | None,
+    ) -> tuple[dict[int, float], set[tuple[str, str]], set[tuple[str, str]]]:
+        """The best score per entry after the kind preference and the chain lift, and the
+        targets hit exactly or by their distinctive words."""
         lifted = max((raw for raw, _ in scored.values()), default=0.0) - AMBIGUITY_WINDOW
         fits = {number: self._fits(self._forms[number], wanted) for number in scored}
         best_fitting = max(
@@ -602,35 +676,40 @@ class LookupIndex:
                 exact.add(self._targets[entry])
             elif raw >= CORE_SCORE and score == raw:
                 strong.add(self._targets[entry])
-        order = _PLACE_FIRST if wanted is None else _SCHOOL_FIRST
-        entries = self._entries
-        ranked = sorted(
-            best.items(),
-            key=lambda item: (-item[1], order[entries[item[0]].kind], entries[item[0]].name),
-        )
-        targets: dict[tuple[str, str], Match] = {}
-        for number, score in ranked:
-            targets.setdefault(self._targets[number], Match(entries[number], round(score, 1)))
-        matches = list(targets.values())
-        if not matches:
-            return Outcome.NONE, ()
-        top = matches[0]
-        floor = max(SUGGESTION_SCORE, top.score - AMBIGUITY_WINDOW)
-        window = tuple(m for m in matches if m.score >= floor)[:limit]
-        if top.score < MIN_SCORE:
-            return Outcome.NONE, window[:NONE_SUGGESTIONS]
-        if top.entry.kind is EntryKind.MUNICIPALITY and top.score >= CONFIDENT_SCORE:
-            return Outcome.OUTSIDE, window
-        if chain:
-            # "Kunskapsskolan", "Engelska skolan": which of the chain's schools?
-            confident = False
-        elif exact:
-            # An exact name is certain unless two different things carry it.
-            confident = len(exact) == 1
-        elif strong:
-            # Same distinctive words as exactly one thing of the wanted kind.
-            confident = strong == {_target(top.entry)}
-        else:
-            runner_up = matches[1].score if len(matches) > 1 else 0.0
-            confident = top.score >= CONFIDENT_SCORE and top.score - runner_up >= MARGIN
-        return (Outcome.CONFIDENT if confident else Outcome.AMBIGUOUS), window
+        return best, exact, strong
+
+
+def _is_confident(
+    matches: list[Match],
+    *,
+    chain: bool,
+    exact: set[tuple[str, str]],
+    strong: set[tuple[str, str]],
+) -> bool:
+    """Whether the top match is the one thing the user means."""
+    top = matches[0]
+    if chain:
+        # "Kunskapsskolan", "Engelska skolan": which of the chain's schools?
+        return False
+    if exact:
+        # An exact name is certain unless two different things carry it.
+        return len(exact) == 1
+    if strong:
+        # Same distinctive words as exactly one thing of the wanted kind.
+        return strong == {_target(top.entry)}
+    runner_up = matches[1].score if len(matches) > 1 else 0.0
+    return top.score >= CONFIDENT_SCORE and top.score - runner_up >= MARGIN
+
+
+def _whole_ratios(query_core: Core, forms: list[_Form]) -> list[float]:
+    """`fuzz.ratio` of the whole query against each form's whole name (0–100)."""
+    whole = [0.0] * len(forms)
+    for _, score, position in process.extract(
+        query_core.text,
+        [form.core.text for form in forms],
+        scorer=fuzz.ratio,
+        processor=None,
+        limit=None,
+    ):
+        whole[position] = score
+    return whole
