@@ -20,7 +20,6 @@ KNOWN_LONG: dict[str, int] = {
     "bot/services/absences.py::record_absence": 67,
     "bot/services/contacts.py::_current": 74,
     "bot/services/directory_admin.py::_apply_contact": 76,
-    "bot/services/entries.py::_history": 63,
     "bot/services/handovers.py::record_handover": 74,
     "bot/services/personal_data.py::erase": 62,
     "handlers/privacy.py::render_data": 70,

@@ -196,18 +196,7 @@ async def _history(
     if not rows:
         return []
     ids = [assignment.id for assignment, _ in rows]
-    absences: dict[int, list[tuple[date, date, str]]] = {}
-    for absence, deputy in (
-        await session.execute(
-            select(Absence, Contact)
-            .join(Contact, Contact.id == Absence.deputy_id)
-            .where(Absence.assignment_id.in_(ids))
-            .order_by(Absence.starts_on, Absence.id)
-        )
-    ).tuples():
-        absences.setdefault(absence.assignment_id, []).append(
-            (absence.starts_on, absence.back_on, deputy.name)
-        )
+    absences = await _absences_of(session, ids)
     handovers = {
         handover.new_assignment_id: handover
         for handover in await session.scalars(
@@ -236,6 +225,25 @@ async def _history(
             )
         )
     return lines
+
+
+async def _absences_of(
+    session: AsyncSession, assignment_ids: list[int]
+) -> dict[int, list[tuple[date, date, str]]]:
+    """Each assignment's absences (from, back, deputy's name), in date order, in one query."""
+    absences: dict[int, list[tuple[date, date, str]]] = {}
+    for absence, deputy in (
+        await session.execute(
+            select(Absence, Contact)
+            .join(Contact, Contact.id == Absence.deputy_id)
+            .where(Absence.assignment_id.in_(assignment_ids))
+            .order_by(Absence.starts_on, Absence.id)
+        )
+    ).tuples():
+        absences.setdefault(absence.assignment_id, []).append(
+            (absence.starts_on, absence.back_on, deputy.name)
+        )
+    return absences
 
 
 async def enqueue_stale_reminders(
