@@ -110,7 +110,7 @@ async def record(application: Any) -> tuple[float, int]:
     request = HandoverRequest(
         scope_key=f"a:{AREA}",
         expected_assignment_id=current,
-        person=Person("Sara Ek", "08-508 000 00", "Socialsekreterare", "sara.ek@example.com"),
+        person=Person("Sara Ek", "08-465 004 50", "Socialsekreterare", "sara.ek@example.com"),
         effective_on=services.today() + timedelta(days=1),
         note="Benchmark",
         idempotency_key="bench",
