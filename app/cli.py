@@ -41,7 +41,10 @@ def _parser() -> argparse.ArgumentParser:
         description="Kontaktlotsen: vem i socialtjänsten ska skolan kontakta?",
     )
     commands = parser.add_subparsers(dest="command")
-    commands.add_parser("run", help="starta boten (Telegram med token, annars terminalchatt)")
+    run = commands.add_parser(
+        "run", help="starta boten (Telegram med token, annars terminalchatt)"
+    )
+    run.add_argument("--webhook", action="store_true", help="ta emot uppdateringar via webhook")
     commands.add_parser("chat", help="boten i terminalen, utan token")
     commands.add_parser("migrate", help="uppdatera databasens schema")
     lookup = commands.add_parser("lookup", help="slå upp skolor/områden från kommandoraden")
@@ -63,6 +66,8 @@ def _parser() -> argparse.ArgumentParser:
     invite.add_argument("--area", required=True, help="stadsdelsområdets id, t.ex. kungsholmen")
     invite.add_argument("--days", type=int, default=7, help="dagar koden gäller (1–30)")
     stats_cli.add_parser(commands)
+    doctor = commands.add_parser("doctor", help="kontrollera inställningar, databas och token")
+    doctor.add_argument("--lang", choices=["sv", "en"], help="språk (annars DEFAULT_LANGUAGE)")
     return parser
 
 
@@ -71,6 +76,10 @@ def main(argv: Sequence[str] | None = None, *, clock: Clock = SYSTEM_CLOCK) -> i
     args = _parser().parse_args(argv)
     if args.command == "guide":  # needs neither settings nor the database
         return _guide(args)
+    if args.command == "doctor":  # reports broken settings itself, one line per check
+        from app.doctor import run_doctor
+
+        return run_doctor(args.lang)
     try:
         settings = Settings()
     except ValidationError as error:
@@ -80,7 +89,7 @@ def main(argv: Sequence[str] | None = None, *, clock: Clock = SYSTEM_CLOCK) -> i
     command = args.command or "run"
     try:
         if command == "run":
-            return run_bot(settings)
+            return run_bot(settings, webhook=getattr(args, "webhook", False))
         if command == "chat":
             return _chat(settings)
         return asyncio.run(_offline(command, args, Services.create(settings, clock=clock)))
@@ -109,18 +118,17 @@ def _guide(args: argparse.Namespace) -> int:
     return 0
 
 
-def run_bot(settings: Settings) -> int:
-    if not settings.has_token:
+def run_bot(settings: Settings, *, webhook: bool = False) -> int:
+    if not settings.has_token and not webhook:
         print(
             "Ingen TELEGRAM_BOT_TOKEN i .env – startar terminalchatten i stället "
             "(samma bot, exempeldata, lokal SQLite).",
             file=sys.stderr,
         )
         return _chat(settings)
-    from app.application import build_application
+    from app.service import run
 
-    build_application(settings).run_polling(allowed_updates=["message", "callback_query"])
-    return 0
+    return run(settings, webhook=webhook)
 
 
 def _chat(settings: Settings) -> int:

@@ -36,8 +36,8 @@ from telegram import Bot
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 
-from bot.clock import SYSTEM_CLOCK, Clock
-from bot.db import Database
+from bot.clock import SYSTEM_CLOCK, Clock, as_utc
+from bot.db import Database, announce
 from bot.i18n import pick_language, translator
 from bot.models import UsageEvent
 from bot.services import follows, outbox, usage
@@ -111,6 +111,13 @@ class Pacer:
         for chat_id, last in list(self._last_by_chat.items()):
             if now - last >= self.per_chat:
                 del self._last_by_chat[chat_id]
+
+
+@dataclass(frozen=True)
+class Delivered:
+    """Announced when a notification was sent: seconds from written to sent."""
+
+    latency_seconds: float
 
 
 @dataclass
@@ -273,8 +280,11 @@ class OutboxWorker:
 
     async def _mark_sent(self, item: OutboxItem) -> bool:
         async with self.database.transaction() as session:
-            if await outbox.mark_sent(session, item.id, self.clock.now()) != 1:
+            now = self.clock.now()
+            if await outbox.mark_sent(session, item.id, now) != 1:
                 return False
+            if item.created_at is not None:  # the delivery latency, for the live metrics
+                announce(session, Delivered((now - as_utc(item.created_at)).total_seconds()))
             await self._count(session, item, UsageEvent.NOTIFICATION_DELIVERED)
             if item.kind == STALE_REMINDER:
                 await self._count(session, item, UsageEvent.STALE_REMINDER_SENT)

@@ -130,6 +130,8 @@ class EmulatedBotApi(BaseRequest):
             return True
         if call.method == "getUpdates":
             return []
+        if call.method == "getWebhookInfo":
+            return {"url": "", "has_custom_certificate": False, "pending_update_count": 0}
         return True
 
     @staticmethod

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import re
 from datetime import time
 from typing import Annotated, Literal
+from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 Language = Literal["sv", "en"]
+SECRET_TOKEN = re.compile(r"[A-Za-z0-9_-]{1,256}")
 
 
 class Settings(BaseSettings):
@@ -39,6 +42,37 @@ class Settings(BaseSettings):
     audit_retention_days: int = Field(default=0, ge=0, le=36500)
     # A guide left unfinished this long is forgotten: its path says which answers were given.
     guide_idle_hours: int = Field(default=24, ge=0, le=24 * 365)
+    # Webhook mode (`kontaktlotsen run --webhook`): Telegram posts updates to WEBHOOK_URL (HTTPS,
+    # usually a reverse proxy) which forwards them to WEBHOOK_LISTEN:WEBHOOK_PORT; every request
+    # must carry WEBHOOK_SECRET_TOKEN. /healthz and /metrics are served on the same port.
+    webhook_url: str | None = None
+    webhook_listen: str = "127.0.0.1"
+    webhook_port: int = Field(default=8080, ge=0, le=65535)
+    webhook_secret_token: SecretStr | None = None
+    # Polling mode: /healthz and /metrics on METRICS_LISTEN:METRICS_PORT when a port is set.
+    metrics_listen: str = "127.0.0.1"
+    metrics_port: int | None = Field(default=None, ge=0, le=65535)
+
+    @field_validator("webhook_url", "webhook_secret_token", "metrics_port", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        # `.env.example` lists these as `KEY=`: empty means not set.
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("webhook_url")
+    @classmethod
+    def _https_only(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith("https://"):
+            raise ValueError("WEBHOOK_URL must start with https:// (Telegram requires HTTPS)")
+        return value
+
+    @field_validator("webhook_secret_token")
+    @classmethod
+    def _telegram_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        # Telegram's rule for secret_token: 1–256 characters A–Z, a–z, 0–9, _ and -.
+        if value is not None and not SECRET_TOKEN.fullmatch(value.get_secret_value()):
+            raise ValueError("WEBHOOK_SECRET_TOKEN: 1–256 characters A-Z, a-z, 0-9, _ or -")
+        return value
 
     @field_validator("city_admin_ids", mode="before")
     @classmethod
@@ -50,6 +84,11 @@ class Settings(BaseSettings):
         if isinstance(value, int):
             return (value,)
         return value
+
+    @property
+    def webhook_path(self) -> str:
+        """The path of WEBHOOK_URL: where the local server takes Telegram's requests."""
+        return urlsplit(self.webhook_url or "").path or "/"
 
     @property
     def has_token(self) -> bool:

@@ -7,13 +7,16 @@ at the edge (a handler, a CLI command) and pass the session to services, which n
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import event
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import (
@@ -29,6 +32,36 @@ from bot.clock import CLOCK_KEY, SYSTEM_CLOCK, Clock
 log = logging.getLogger(__name__)
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+# Where `announce` keeps a transaction's facts until it commits (in the session's `info`).
+ANNOUNCED = "kontaktlotsen.announced"
+
+Listener = Callable[[object], None]
+
+
+def announce(session: AsyncSession, fact: object) -> None:
+    """Tell the database's listeners about `fact` once this transaction has committed.
+
+    The shell counts with it (`app/metrics.py`) while the core knows nothing of metrics; an
+    action that rolls back announces nothing. Listeners must be quick and must not raise.
+    """
+    session.info.setdefault(ANNOUNCED, []).append(fact)
+
+
+@dataclass(frozen=True)
+class SchemaLevel:
+    """The Alembic revisions the database is at, and the heads this code brings."""
+
+    current: frozenset[str]
+    heads: frozenset[str]
+
+    @property
+    def at_head(self) -> bool:
+        return self.current == self.heads
+
+    @property
+    def missing(self) -> frozenset[str]:
+        """Heads not yet applied: the schema is behind (`kontaktlotsen migrate` applies them)."""
+        return self.heads - self.current
 
 
 def _enable_sqlite_foreign_keys(dbapi_connection: Any, _record: Any) -> None:
@@ -58,17 +91,30 @@ class Database:
         self.sessions = async_sessionmaker(
             self.engine, expire_on_commit=False, info={CLOCK_KEY: clock}
         )
+        self.listeners: list[Listener] = []
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
         """Open a session and a transaction; commit on success, roll back on any error."""
         async with self.sessions() as session, session.begin():
             yield session
+        for fact in session.info.pop(ANNOUNCED, ()):
+            for listener in self.listeners:
+                listener(fact)
 
     async def migrate(self) -> None:
         """Bring the schema to the newest Alembic revision."""
         async with self.engine.begin() as connection:
             await connection.run_sync(_upgrade_to_head)
+
+    async def schema_level(self) -> SchemaLevel:
+        """Compare the database's revisions with the code's heads (several heads are allowed)."""
+        async with self.engine.connect() as connection:
+            current = await connection.run_sync(
+                lambda sync: MigrationContext.configure(sync).get_current_heads()
+            )
+        heads = ScriptDirectory.from_config(alembic_config()).get_heads()
+        return SchemaLevel(frozenset(current), frozenset(heads))
 
     async def dispose(self) -> None:
         await self.engine.dispose()

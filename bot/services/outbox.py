@@ -44,6 +44,8 @@ class OutboxItem:
     language: str | None
     # For the follow-up figures: which area the message is about (never who received it).
     area_id: str | None = None
+    # When the cause wrote it, for the delivery latency (app/metrics.py).
+    created_at: datetime | None = None
 
 
 async def enqueue(
@@ -125,6 +127,7 @@ async def claim_due(
             row.attempts,
             languages.get(row.chat_id),
             row.area_id,
+            row.created_at,
         )
         for row in rows
     ]
@@ -242,3 +245,11 @@ async def pending_count(session: AsyncSession, area_ids: frozenset[str] | None) 
     if area_ids is not None:
         query = query.where(Notification.area_id.in_(area_ids))
     return int(await session.scalar(query) or 0)
+
+
+async def counts_by_status(session: AsyncSession) -> dict[str, int]:
+    """How many notifications the outbox holds in each status (for the metrics)."""
+    rows = await session.execute(
+        select(Notification.status, func.count()).group_by(Notification.status)
+    )
+    return {status: int(number) for status, number in rows.tuples()}

@@ -25,6 +25,7 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.db import announce
 from bot.i18n import N_
 from bot.models import Operator, UsageCount, UsageEvent
 from bot.services.contacts import ContactCard
@@ -45,6 +46,14 @@ EVENT_LABELS: dict[UsageEvent, str] = {
     UsageEvent.STALE_REMINDER_SENT: N_("Påminnelser, inaktuella"),
     UsageEvent.AGREEMENT_REMINDER_SENT: N_("Påminnelser, samverkan"),
 }
+
+
+@dataclass(frozen=True)
+class Counted:
+    """What `count` announces to the database's listeners (the live metrics), after commit."""
+
+    event: UsageEvent
+    by: int = 1
 
 
 def _upsert(session: AsyncSession) -> Any:
@@ -80,6 +89,7 @@ async def count(
         set_={"count": UsageCount.count + statement.excluded.count},
     )
     await session.execute(statement)
+    announce(session, Counted(UsageEvent(event), by))  # live metrics hear of it after commit
 
 
 async def count_lookup(session: AsyncSession, on: date, card: ContactCard | None) -> None:
