@@ -117,9 +117,9 @@ async def telegram_lines(
         me = bot.bot
         lines = [Line(OK, tr._("Telegram godkänner token: @{name}.").format(name=me.username))]
         lines.append(await webhook_line(bot, settings, tr))
-    except InvalidToken as error:
+    except InvalidToken as error:  # its message repeats the token: show only the kind
         text = tr._("Telegram godkänner inte token ({error}). Hämta en ny hos @BotFather.")
-        return [Line(FAIL, text.format(error=describe_error(error)))]
+        return [Line(FAIL, text.format(error=type(error).__name__))]
     except TelegramError as error:
         text = tr._("Når inte Telegram: {error}")
         return [Line(FAIL, text.format(error=describe_error(error)))]

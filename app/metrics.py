@@ -52,6 +52,21 @@ class Metrics:
 
     def __init__(self) -> None:
         self.registry = CollectorRegistry()
+        self._define_traffic()
+        self._define_work()
+        self._define_delivery()
+        self._last_update_monotonic: float | None = None
+        # Every known series exists from the start, at 0, so rates work from the first scrape.
+        for outcome in LOOKUP_OUTCOMES.values():
+            self.lookups.labels(outcome)
+        for stage in GUIDE_STAGES.values():
+            self.guide.labels(stage)
+        for outcome in DELIVERY_OUTCOMES.values():
+            self.deliveries.labels(outcome)
+        for status in NotificationStatus:
+            self.outbox.labels(status.value)
+
+    def _define_traffic(self) -> None:
         registry = self.registry
         self.updates = Counter(
             "kontaktlotsen_updates", "Telegram updates received", registry=registry
@@ -61,16 +76,35 @@ class Metrics:
             "When the last update arrived (Unix time; 0 before the first)",
             registry=registry,
         )
+        self.errors = Counter(
+            "kontaktlotsen_errors",
+            "Errors by kind (exception class) and where (update or job)",
+            ["kind", "where"],
+            registry=registry,
+        )
+        self.database_up = Gauge(
+            "kontaktlotsen_database_up",
+            "1 when the database answered the last scrape, else 0",
+            registry=registry,
+        )
+
+    def _define_work(self) -> None:
+        registry = self.registry
         self.lookups = Counter(
             "kontaktlotsen_lookups", "Lookups by outcome", ["outcome"], registry=registry
         )
         self.guide = Counter(
-            "kontaktlotsen_guide", "Concern-report guides started and completed", ["stage"],
+            "kontaktlotsen_guide",
+            "Concern-report guides started and completed",
+            ["stage"],
             registry=registry,
-        )  # fmt: skip
+        )
         self.handovers = Counter(
             "kontaktlotsen_handovers", "Handovers recorded", registry=registry
         )
+
+    def _define_delivery(self) -> None:
+        registry = self.registry
         self.deliveries = Counter(
             "kontaktlotsen_notifications_delivered",
             "Notifications that left the outbox, by outcome",
@@ -89,27 +123,6 @@ class Metrics:
             ["status"],
             registry=registry,
         )
-        self.database_up = Gauge(
-            "kontaktlotsen_database_up",
-            "1 when the database answered the last scrape, else 0",
-            registry=registry,
-        )
-        self.errors = Counter(
-            "kontaktlotsen_errors",
-            "Errors by kind (exception class) and where (update or job)",
-            ["kind", "where"],
-            registry=registry,
-        )
-        self._last_update_monotonic: float | None = None
-        # Every known series exists from the start, at 0, so rates work from the first scrape.
-        for outcome in LOOKUP_OUTCOMES.values():
-            self.lookups.labels(outcome)
-        for stage in GUIDE_STAGES.values():
-            self.guide.labels(stage)
-        for outcome in DELIVERY_OUTCOMES.values():
-            self.deliveries.labels(outcome)
-        for status in NotificationStatus:
-            self.outbox.labels(status.value)
 
     def install(self, application: Application[Any, Any, Any, Any, Any, Any]) -> None:
         """Count updates and errors of `application`, and the events of its database."""

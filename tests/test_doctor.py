@@ -67,7 +67,8 @@ async def test_a_bad_token_fails(
     lines = await diagnose(lambda: make_settings(**GOOD), request=api)
     problems = failed(lines)
     assert len(problems) == 1
-    assert problems[0].startswith("Telegram godkänner inte token (InvalidToken")
+    assert problems[0].startswith("Telegram godkänner inte token (InvalidToken)")
+    assert "GOOD" not in "\n".join(str(line) for line in lines)  # never the token
     assert not api.calls_of("getWebhookInfo")
 
 
