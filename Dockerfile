@@ -27,7 +27,10 @@ ENV PATH=/opt/venv/bin:$PATH \
     PYTHONUNBUFFERED=1 \
     WEBHOOK_LISTEN=0.0.0.0 \
     WEBHOOK_PORT=8080
-RUN useradd --system --uid 10001 --no-create-home --shell /usr/sbin/nologin kontaktlotsen
+# An unprivileged user; its working folder is the only place it may write (a SQLite file, if
+# DATABASE_URL is left at its default).
+RUN useradd --system --uid 10001 --no-create-home --shell /usr/sbin/nologin kontaktlotsen \
+    && install --directory --owner=kontaktlotsen --group=kontaktlotsen /srv/kontaktlotsen
 COPY --from=build /opt/venv /opt/venv
 WORKDIR /srv/kontaktlotsen
 USER 10001
