@@ -44,6 +44,7 @@ from handlers import (
     follows,
     guide,
     handover,
+    planned,
     privacy_guard,
     questions,
     start,
@@ -173,6 +174,7 @@ def register_handlers(application: KontaktlotsenApplication) -> None:
         start.build_handlers(),  # /start, /hjalp, /sprak and its buttons
         handover.build_handlers(),  # /overlamning wizard (its text steps before the lookup)
         absence.build_handlers(),  # /franvaro wizard (its text steps before the lookup)
+        planned.build_handlers(),  # /planerat: correct or withdraw a planned handover
         admin.build_handlers(),  # /bekrafta, /behorighet, /kod, /historik, /leveranser
         follows.build_handlers(),  # /folj, /sluta_folja, /foljer and their buttons
         # /anmalan and "the child lives elsewhere": one conversation owns typed answers, so the

@@ -18,7 +18,7 @@ from typing import Any
 from telegram import Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, MessageHandler, filters
 
-from bot.services.absences import AbsenceRequest, check_period, check_start, record_absence
+from bot.services.absences import AbsenceRequest, check_back, check_start, record_absence
 from bot.services.dates import parse_day
 from bot.services.errors import (
     InvalidDate,
@@ -46,6 +46,7 @@ from handlers.admin_wizard import (
     wizard_data,
 )
 from handlers.common import Action, BotContext, reply, user_action
+from handlers.schedule_text import upcoming_line
 from handlers.scope_step import ScopeStep
 
 PREFIX = "fr"
@@ -73,14 +74,20 @@ async def _show_contact(
         await reply(update, tr._("Det finns ingen kontaktperson registrerad där just nu."))
         return _end(context)
     name = chosen.current.deputy_for or chosen.current.name
-    _wizard(context).update(expected=chosen.current.assignment_id, contact=name)
-    await reply(
-        update,
-        tr._("Kontaktperson för {scope}: {name}. Från vilket datum är hen borta?").format(
+    lines = [
+        tr._("Kontaktperson för {scope}: {name}.").format(
             scope=escape(chosen.scope.name), name=escape(name)
-        ),
-        reply_markup=day_keyboard(tr, PREFIX),
+        )
+    ]
+    if chosen.upcoming is not None:
+        lines.append(upcoming_line(chosen.upcoming, tr))
+    lines.append(
+        tr._(
+            "Från vilket datum är kontaktpersonen borta? Frånvaron gäller den som är "
+            "kontaktperson den dagen."
+        )
     )
+    await reply(update, "\n".join(lines), reply_markup=day_keyboard(tr, PREFIX))
     return START
 
 
@@ -136,12 +143,14 @@ async def _clean(action: Action, field: str, text: str, wizard: dict[str, Any]) 
         return check_contact_detail(field, text)
     day = parse_day(text, action.today)
     if field == "starts_on":
-        # Also: is the contact shown still the contact that day (no handover planned before)?
-        await check_start(
-            action.session, wizard["scope_key"], wizard["expected"], day, action.today
+        # Whose leave it is: the contact that day (today's, or one already planned to start).
+        away = await check_start(action.session, wizard["scope_key"], day, action.today)
+        wizard.update(expected=away.assignment_id, contact=away.name)
+    else:  # back_on: after the first day away, and by the day someone else takes over
+        starts_on = date.fromisoformat(wizard["starts_on"])
+        await check_back(
+            action.session, wizard["scope_key"], wizard["expected"], starts_on, day, action.today
         )
-    else:  # back_on, which must come after the first day away
-        check_period(date.fromisoformat(wizard["starts_on"]), day, action.today)
     return day.isoformat()
 
 
@@ -225,9 +234,15 @@ async def _record(
 ) -> Outcome:
     """Record the absence, or say why not (a changed contact propagates)."""
     tr = action.tr
+    settings = action.services.settings
     try:
         recorded = await record_absence(
-            action.session, actor_of(update, context), request, today=action.today
+            action.session,
+            actor_of(update, context),
+            request,
+            today=action.today,
+            timezone=settings.timezone,
+            office_start=settings.office_hours_start,
         )
     except NotAuthorized:
         return Outcome(refused=True)
@@ -240,14 +255,17 @@ async def _record(
     except (FieldError, UnknownTarget):
         return Outcome(tr._("Något stämmer inte längre. Börja om med /franvaro."))
     text = tr._("Klart! Från {start} visas {deputy} som kontakt, tills {name} är tillbaka.")
-    return Outcome(
-        text.format(
-            start=tr.date(recorded.starts_on),
-            deputy=escape(recorded.deputy_name),
-            name=escape(contact),
-        ),
-        done=True,
+    told = tr.ngettext(
+        "{count} person som följer skolan eller området får veta det {date}.",
+        "{count} personer som följer skolan eller området får veta det {date}.",
+        recorded.notified,
+    ).format(count=recorded.notified, date=tr.date(max(recorded.starts_on, action.today)))
+    text = text.format(
+        start=tr.date(recorded.starts_on),
+        deputy=escape(recorded.deputy_name),
+        name=escape(contact),
     )
+    return Outcome(f"{text}\n{told}", done=True)
 
 
 async def cancel(update: Update, context: BotContext) -> int:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import secrets
 from collections.abc import Awaitable, Callable
+from html import escape
 from typing import TypeVar
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
@@ -17,6 +18,7 @@ from bot.i18n import Translator
 from bot.services.authz import Actor
 from bot.services.errors import InvalidDate, InvalidDateReason, NotAuthorized, UnknownTarget
 from bot.services.fields import NAME_MAX_LENGTH, FieldError, PersonalNumberInText
+from bot.services.handovers import SameAsReplaced
 from handlers.common import Action, BotContext, reply
 
 
@@ -90,6 +92,8 @@ def button(label: str, data: str) -> InlineKeyboardMarkup:
 
 def field_problem(error: FieldError, field: str, tr: Translator) -> str:
     """A message for a rejected value that says what to type instead."""
+    if isinstance(error, SameAsReplaced):
+        return same_person_text(error.name, tr)
     if isinstance(error, PersonalNumberInText):
         return tr._(
             "Det där innehåller något som liknar ett personnummer, och det sparar jag inte. "
@@ -114,12 +118,27 @@ def field_problem(error: FieldError, field: str, tr: Translator) -> str:
     return messages[field]
 
 
+def same_person_text(name: str, tr: Translator) -> str:
+    return tr._(
+        "{name} är redan kontaktperson där, så det blir ingen ändring. En överlämning behövs "
+        "när någon annan tar över. Skriv den nya kontaktpersonens namn, eller /avbryt."
+    ).format(name=escape(name))
+
+
 def date_problem(error: InvalidDate, tr: Translator) -> str:
     if error.reason is InvalidDateReason.IN_THE_PAST:
         return tr._("Det datumet har redan varit. Välj idag eller ett senare datum.")
     limit = tr.date(error.limit) if error.limit else ""
     if error.reason is InvalidDateReason.BACK_NOT_AFTER_START:
         return tr._("Dagen tillbaka måste komma efter {date}.").format(date=limit)
+    if error.reason is InvalidDateReason.CROSSES_CHANGE:
+        return tr._(
+            "Från {date} tar en annan kontaktperson över. Frånvaron gäller en kontaktperson i "
+            "taget: välj en dag tillbaka senast {date}, och lägg in den nya personens frånvaro "
+            "för sig."
+        ).format(date=limit)
+    if error.reason is InvalidDateReason.NO_CONTACT:
+        return tr._("Det finns ingen kontaktperson registrerad {date}.").format(date=limit)
     if error.reason is InvalidDateReason.CONTACT_REPLACED:
         return tr._(
             "Från {date} tar en ny kontaktperson över där. Frånvaron måste börja före det datumet."

@@ -7,6 +7,7 @@ from html import escape
 from bot.i18n import Translator
 from bot.models import Operator, SchoolKind
 from bot.services.contacts import ContactCard, ContactView, IntakeCard
+from handlers.schedule_text import upcoming_line
 
 
 def kind_label(kind: str, tr: Translator) -> str:
@@ -127,6 +128,8 @@ def render_card(
         )
     blocks.append(place_block(card, tr, place))
     blocks.append(cooperation_block(card.cooperation, tr))
+    if card.upcoming is not None:  # a planned handover: "Från 7 december: …"
+        blocks[-1].append(upcoming_line(card.upcoming, tr))
     intake = intake_block(card.intake, tr)
     intake.insert(
         1,

@@ -29,7 +29,7 @@ from telegram.ext import (
 
 from bot.i18n import Translator
 from bot.services.dates import parse_day
-from bot.services.errors import InvalidDate, NotAuthorized, UnknownTarget
+from bot.services.errors import InvalidDate, NotAuthorized, SamePerson, UnknownTarget
 from bot.services.fields import CONTACT_DETAILS, FieldError, check_contact_detail
 from bot.services.handovers import (
     HandoverRecorded,
@@ -37,12 +37,14 @@ from bot.services.handovers import (
     Person,
     ScopeSnapshot,
     check_effective_date,
+    check_new_name,
     check_note,
     handover_by_key,
     record_handover,
     replaced_contact,
+    same_person,
 )
-from handlers.admin_common import actor_of, new_token, stale_button
+from handlers.admin_common import actor_of, new_token, same_person_text, stale_button
 from handlers.admin_wizard import (
     Handler,
     Outcome,
@@ -64,6 +66,7 @@ from handlers.admin_wizard import (
 from handlers.cards import contact_lines
 from handlers.common import Action, BotContext, reply, user_action
 from handlers.notices import person_lines
+from handlers.schedule_text import upcoming_line
 from handlers.scope_step import ScopeStep
 
 PREFIX = "ho"
@@ -103,20 +106,33 @@ async def _show_current(
     update: Update, context: BotContext, action: Action, chosen: ScopeSnapshot
 ) -> int:
     """Show the chosen scope's current contact; ask for the new one's name."""
+    current = chosen.current
+    replaced = chosen.upcoming.name if chosen.upcoming else None
+    if replaced is None and current is not None:
+        replaced = current.deputy_for or current.name
     _wizard(context).update(
         expected=chosen.open_assignment_id,
         open_from=chosen.open_from.isoformat() if chosen.open_from else None,
+        replaced=replaced,
     )
     tr = action.tr
     lines = [tr._("<b>{scope}</b>").format(scope=escape(chosen.scope.name))]
-    if chosen.current is None:
+    if current is None:
         lines.append(tr._("Ingen kontaktperson är registrerad just nu."))
     else:
-        lines += [tr._("Nuvarande kontaktperson:"), *contact_lines(chosen.current, tr)]
+        lines += [tr._("Nuvarande kontaktperson:"), *contact_lines(current, tr)]
         if chosen.scope.is_school and chosen.open_assignment_id is None:
             lines.append(
                 tr._("(Skolan har områdets kontaktperson; den nya gäller bara för skolan.)")
             )
+    if chosen.upcoming is not None:
+        lines += [
+            "",
+            tr._("Redan planerat:") + " " + upcoming_line(chosen.upcoming, tr),
+            tr._(
+                "Ändra eller återkalla det med /planerat. En ny överlämning här gäller efter den."
+            ),
+        ]
     lines += ["", tr._("Vad heter den nya kontaktpersonen?")]
     await reply(update, "\n".join(lines))
     return NAME
@@ -173,6 +189,8 @@ async def skip_or_pick(update: Update, context: BotContext) -> int:
 
 async def _clean(action: Action, field: str, text: str, wizard: dict[str, Any]) -> str | None:
     """Check one answer (raises FieldError or InvalidDate); returns the value to keep."""
+    if field == "name":
+        return check_new_name(text, wizard.get("replaced"))
     if field in CONTACT_DETAILS:
         return check_contact_detail(field, text)
     if field == "note":
@@ -186,6 +204,8 @@ async def _clean(action: Action, field: str, text: str, wizard: dict[str, Any]) 
 async def _ask(update: Update, action: Action, wizard: dict[str, Any], state: int) -> int:
     """Ask the question of `state`; for CONFIRM, show the summary."""
     tr = action.tr
+    if state == TITLE and wizard.pop("resume", False):
+        state = CONFIRM  # a name typed again after the summary: the rest is known
     wizard["state"] = state
     if state == CONFIRM:
         return await _summary(update, action, wizard)
@@ -213,6 +233,11 @@ async def _summary(update: Update, action: Action, wizard: dict[str, Any]) -> in
         wizard.clear()  # the school is gone: nothing left to hand over
         await reply(update, tr._("Börja om med /overlamning."))
         return END
+    if old_name is not None and same_person(wizard["name"], old_name):
+        # The contact planned by then: nothing would change.
+        wizard.update(state=NAME, resume=True)
+        await reply(update, same_person_text(old_name, tr))
+        return NAME
     wizard["token"] = new_token()
     lines = [
         tr._("<b>Stämmer det här?</b>"),
@@ -225,7 +250,16 @@ async def _summary(update: Update, action: Action, wizard: dict[str, Any]) -> in
         lines.append(tr._("Ersätter: {name}").format(name=escape(old_name)))
     if wizard.get("note"):
         lines.append(tr._("Notering: {note}").format(note=escape(wizard["note"])))
-    lines += ["", tr._("Alla som följer skolan eller området får ett meddelande.")]
+    if effective_on > action.today:
+        lines += [
+            "",
+            tr._(
+                "Alla som följer skolan eller området får ett meddelande den dagen. Fram till "
+                "dess kan du ändra eller återkalla det med /planerat."
+            ),
+        ]
+    else:
+        lines += ["", tr._("Alla som följer skolan eller området får ett meddelande.")]
     keyboard = confirm_keyboard(tr, PREFIX, wizard["token"])
     await reply(update, "\n".join(lines), reply_markup=keyboard)
     return CONFIRM
@@ -282,6 +316,8 @@ async def _record(
         )
     except NotAuthorized:
         return Outcome(refused=True)
+    except SamePerson as error:
+        return Outcome(same_person_text(error.name, action.tr))
     except (FieldError, InvalidDate, UnknownTarget):
         return Outcome(
             action.tr._(
@@ -299,6 +335,17 @@ def _done_text(tr: Translator, recorded: HandoverRecorded) -> str:
     text = tr._("Klart! {name} är kontaktperson från och med {date}.").format(
         name=escape(recorded.new_name), date=tr.date(recorded.effective_on)
     )
+    if recorded.scheduled:
+        told = tr.ngettext(
+            "{count} person följer skolan eller området just nu. De som följer den får ett "
+            "meddelande {date}, när ändringen gäller. Till dess kan du ändra eller återkalla "
+            "den med /planerat.",
+            "{count} personer följer skolan eller området just nu. De som följer den får ett "
+            "meddelande {date}, när ändringen gäller. Till dess kan du ändra eller återkalla "
+            "den med /planerat.",
+            recipients,
+        ).format(count=recipients, date=tr.date(recorded.effective_on))
+        return f"{text}\n{told}"
     told = tr.ngettext(
         "{count} person som följer skolan eller området får ett meddelande.",
         "{count} personer som följer skolan eller området får ett meddelande.",

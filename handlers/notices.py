@@ -12,7 +12,7 @@ from html import escape
 from typing import Any
 
 from bot.i18n import Translator
-from bot.services.outbox import HANDOVER, HANDOVER_DAY, STALE_REMINDER
+from bot.services.outbox import ABSENCE, HANDOVER, HANDOVER_DAY, STALE_REMINDER
 
 
 def _scope_label(scope: dict[str, Any], tr: Translator) -> str:
@@ -21,6 +21,43 @@ def _scope_label(scope: dict[str, Any], tr: Translator) -> str:
             school=escape(scope["school_name"]), area=escape(scope["area_name"])
         )
     return tr._("stadsdelsområde {area}").format(area=escape(scope["area_name"]))
+
+
+def _followed_label(payload: dict[str, Any], tr: Translator) -> str:
+    """What the recipient follows: the school they follow, or the area."""
+    followed = payload.get("followed")
+    if not followed:  # queued before notices named it
+        return _scope_label(payload["scope"], tr)
+    if followed.get("is_school"):
+        return escape(str(followed["name"]))
+    return tr._("stadsdelsområde {area}").format(area=escape(str(followed["name"])))
+
+
+def _headline_scope(payload: dict[str, Any], tr: Translator) -> str:
+    """Whose contact changes, as the recipient sees it: their school when it has the area's."""
+    followed = payload.get("followed") or {}
+    if followed.get("is_school") and not payload["scope"].get("school_name"):
+        return escape(str(followed["name"]))
+    return _scope_label(payload["scope"], tr)
+
+
+def reason_line(payload: dict[str, Any], tr: Translator) -> str:
+    """Why the notice reaches the recipient: what they follow, and how it is concerned."""
+    followed = payload.get("followed") or {}
+    scope = payload["scope"]
+    label = _followed_label(payload, tr)
+    if followed.get("is_school") and not scope.get("school_name"):
+        text = tr._(
+            "Du får det här för att du följer {followed}. Skolan har ingen egen "
+            "kontaktperson, så den i stadsdelsområde {area} gäller. /sluta_folja"
+        )
+        return text.format(followed=label, area=escape(scope["area_name"]))
+    if followed and not followed.get("is_school") and scope.get("school_name"):
+        text = tr._(
+            "Du får det här för att du följer {followed}, där {school} ligger. /sluta_folja"
+        )
+        return text.format(followed=label, school=escape(scope["school_name"]))
+    return tr._("Du får det här för att du följer {scope}. /sluta_folja").format(scope=label)
 
 
 def person_lines(person: Mapping[str, Any], tr: Translator) -> list[str]:
@@ -39,7 +76,7 @@ def person_lines(person: Mapping[str, Any], tr: Translator) -> list[str]:
 
 
 def render_handover(payload: dict[str, Any], tr: Translator) -> str:
-    scope = _scope_label(payload["scope"], tr)
+    scope = _headline_scope(payload, tr)
     new = payload["new"]
     when = tr.date(date.fromisoformat(payload["effective_on"]))
     title = tr._("🔔 <b>Ny kontaktperson i socialtjänsten för {scope}</b>").format(scope=scope)
@@ -54,14 +91,27 @@ def render_handover(payload: dict[str, Any], tr: Translator) -> str:
     blocks = [[title, change], person_lines(new, tr)]
     if payload.get("note"):
         blocks.append([tr._("Notering: {note}").format(note=escape(payload["note"]))])
-    blocks.append(
-        [tr._("Du får det här för att du följer {scope}. /sluta_folja").format(scope=scope)]
+    blocks.append([reason_line(payload, tr)])
+    return "\n\n".join("\n".join(block) for block in blocks)
+
+
+def render_absence(payload: dict[str, Any], tr: Translator) -> str:
+    """A deputy covers while the contact is away: who, from when, until when."""
+    scope = _headline_scope(payload, tr)
+    title = tr._("🔔 <b>Ersättare för kontaktpersonen för {scope}</b>").format(scope=scope)
+    period = tr._(
+        "{name} är borta från {start} och tillbaka {back}. Under tiden ersätter:"
+    ).format(
+        name=escape(payload["name"]),
+        start=tr.date(date.fromisoformat(payload["starts_on"])),
+        back=tr.date(date.fromisoformat(payload["back_on"])),
     )
+    blocks = [[title, period], person_lines(payload["deputy"], tr), [reason_line(payload, tr)]]
     return "\n\n".join("\n".join(block) for block in blocks)
 
 
 def render_handover_day(payload: dict[str, Any], tr: Translator) -> str:
-    scope = _scope_label(payload["scope"], tr)
+    scope = _headline_scope(payload, tr)
     new = escape(payload["new_name"])
     if payload.get("old_name"):
         text = tr._("📅 Från och med idag är {new} kontaktperson för {scope} i stället för {old}.")
@@ -94,6 +144,7 @@ def render_stale_reminder(payload: dict[str, Any], tr: Translator) -> str:
 RENDERERS = {
     HANDOVER: render_handover,
     HANDOVER_DAY: render_handover_day,
+    ABSENCE: render_absence,
     STALE_REMINDER: render_stale_reminder,
 }
 

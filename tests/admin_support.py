@@ -115,7 +115,7 @@ async def walk_handover(
     phone: str = "08-508 000 00",
     email: str | None = "sara.ek@example.com",
     hours: str | None = None,
-    date: str | None = "imorgon",
+    date: str | None = "idag",
     note: str | None = None,
 ) -> list[Any]:
     """Play a district admin through /overlamning up to the summary (not confirming)."""

@@ -23,11 +23,9 @@ from bot.models import (
     Invite,
     Notification,
 )
-from bot.services.absences import AbsenceRequest, record_absence
 from bot.services.authz import Actor
 from bot.services.entries import scope_history
-from bot.services.errors import InvalidDate, InvalidDateReason, InvalidInviteDays
-from bot.services.handovers import Person
+from bot.services.errors import InvalidInviteDays
 from bot.services.invites import create_invite
 from tests.admin_support import (
     ADMIN,
@@ -268,53 +266,6 @@ async def test_expired_invite_is_refused_and_a_city_admin_creates_codes_in_the_b
         # Now an area admin, still no city admin: codes are not theirs to make.
         assert "delas ut av stadens" in sent(await newcomer.send("/behorighet kod Bromma"))
         assert await count(app, Invite) == 2
-
-
-async def test_an_absence_from_the_day_a_planned_handover_takes_effect_is_explained(
-    make_settings: Callable[..., Settings], api: RecordingBotApi
-) -> None:
-    async with admin_app(make_settings, api) as app:
-        services = app.bot_data.services
-        today = services.today()
-        handover_day = today + timedelta(days=3)
-        admin = ChatDriver(app, api, user_id=CITY_ADMIN)
-        await walk_handover(admin, date=handover_day.isoformat())
-        assert "Klart!" in sent(await admin.press("✅ Bekräfta"))
-
-        assert "Fatima Noor (exempel)" in sent(await admin.send("/franvaro Kungsholmen"))
-        refused = sent(await admin.send(handover_day.isoformat()))
-        assert "ny kontaktperson" in refused and translator_date(handover_day) in refused
-        assert "ändrades" not in refused
-        assert "tillbaka" in sent(await admin.press("Imorgon"))  # before the handover: fine
-        await admin.send((today + timedelta(days=5)).isoformat())
-        await admin.send("Vera Vikarie")
-        await admin.send("070-111 22 33")
-        await admin.press("Hoppa över")
-        assert "Klart!" in sent(await admin.press("✅ Bekräfta"))
-
-        # The service says the same to any caller, with the day the new contact starts.
-        async with services.database.transaction() as session:
-            fatima = await session.scalar(
-                select(ContactAssignment.id)
-                .where(
-                    ContactAssignment.area_id == "kungsholmen",
-                    ContactAssignment.role == "samverkan",
-                )
-                .order_by(ContactAssignment.valid_from)
-            )
-        request = AbsenceRequest(
-            "a:kungsholmen",
-            int(fatima or 0),
-            handover_day + timedelta(days=1),
-            handover_day + timedelta(days=4),
-            Person("Olle Holm", "08-508 000 02"),
-            "late-absence",
-        )
-        with pytest.raises(InvalidDate) as caught:
-            async with services.database.transaction() as session:
-                await record_absence(session, Actor.cli(), request, today=today)
-        assert caught.value.reason is InvalidDateReason.CONTACT_REPLACED
-        assert caught.value.limit == handover_day
 
 
 async def test_a_forged_revoke_button_is_refused_before_anything_is_looked_up(

@@ -13,6 +13,7 @@ from telegram.error import TimedOut
 from telegram.request import RequestData
 
 from bot.config import Settings
+from bot.i18n import translator
 from bot.models import AuditEvent, Contact, ContactAssignment, Handover, Notification, School
 from bot.services.directory_admin import current_revision
 from bot.services.handovers import enqueue_day_reminders
@@ -102,7 +103,7 @@ async def test_area_admin_records_a_handover_and_every_follower_is_told(
         assert (await deliver(app)).sent == 0  # nothing twice
 
 
-async def test_future_handover_is_announced_now_and_reminded_on_the_day(
+async def test_future_handover_is_announced_on_its_day_and_shown_on_the_card_until_then(
     make_settings: Callable[..., Settings], api: RecordingBotApi
 ) -> None:
     async with admin_app(make_settings, api) as app:
@@ -110,20 +111,25 @@ async def test_future_handover_is_announced_now_and_reminded_on_the_day(
         follower = ChatDriver(app, api, user_id=FOLLOWER)
         await follower.send("/folj Kungsholmen")
         admin = ChatDriver(app, api, user_id=CITY_ADMIN)
-        await walk_handover(admin, date="imorgon", note="Sara börjar efter Fatimas semester.")
-        await admin.press("✅ Bekräfta")
+        summary = sent(
+            await walk_handover(admin, date="imorgon", note="Sara börjar efter Fatimas semester.")
+        )
+        assert "meddelande den dagen" in summary and "/planerat" in summary
+        done = sent(await admin.press("✅ Bekräfta"))
+        assert "1 person följer skolan eller området just nu" in done
         tomorrow = services.today() + timedelta(days=1)
 
-        assert "Fatima Noor (exempel)" in sent(await follower.send("Kungsholmen"))  # not yet
+        card = sent(await follower.send("Kungsholmen"))
+        assert "Fatima Noor (exempel)" in card  # not yet
+        assert f"Från {translator('sv').date(tomorrow)}: <b>Sara Ek</b>" in card
         async with services.database.transaction() as session:
-            card = await services.contacts.card_for_area(session, "kungsholmen", tomorrow)
-        assert card is not None and card.cooperation is not None
-        assert card.cooperation.name == "Sara Ek"
+            later = await services.contacts.card_for_area(session, "kungsholmen", tomorrow)
+        assert later is not None and later.cooperation is not None
+        assert later.cooperation.name == "Sara Ek"
+        assert later.upcoming is None
 
         await deliver(app)
-        (announcement,) = notices_to(api, FOLLOWER)
-        assert "Notering: Sara börjar efter Fatimas semester." in announcement
-
+        assert notices_to(api, FOLLOWER) == []  # nothing before the day
         async with services.database.transaction() as session:
             assert await enqueue_day_reminders(session, services.today()) == 0  # not the day
         async with services.database.transaction() as session:
@@ -131,7 +137,9 @@ async def test_future_handover_is_announced_now_and_reminded_on_the_day(
         async with services.database.transaction() as session:
             assert await enqueue_day_reminders(session, tomorrow) == 0  # once
         await deliver(app)
-        assert "Från och med idag är Sara Ek kontaktperson" in notices_to(api, FOLLOWER)[-1]
+        (announcement,) = notices_to(api, FOLLOWER)
+        assert "Sara Ek ersätter Fatima Noor (exempel)" in announcement
+        assert "Notering: Sara börjar efter Fatimas semester." in announcement
 
 
 async def test_school_handover_overrides_only_that_school(

@@ -286,13 +286,15 @@ def _request(
         scope_key=scope,
         expected_assignment_id=expected,
         person=Person(name=name, phone="08-508 000 00"),
-        effective_on=services.today() + timedelta(days=1),
+        effective_on=services.today(),
         note=None,
         idempotency_key=key,
     )
 
 
-async def _race(services: Services, scope_key: str) -> list[object]:
+async def _race(
+    services: Services, scope_key: str, names: tuple[str, str] = ("Sara Ek", "Olle Holm")
+) -> list[object]:
     actor = Actor.cli()
     async with services.database.transaction() as session:
         shown = await snapshot(session, actor, scope_key, services.today(), services.contacts)
@@ -309,7 +311,7 @@ async def _race(services: Services, scope_key: str) -> list[object]:
         except ContactChangedMeanwhile as error:
             return error
 
-    return list(await asyncio.gather(confirm("Sara Ek"), confirm("Olle Holm")))
+    return list(await asyncio.gather(*(confirm(name) for name in names)))
 
 
 async def test_concurrent_confirms_on_one_scope_exactly_one_wins(
@@ -327,7 +329,7 @@ async def test_concurrent_confirms_on_one_scope_exactly_one_wins(
         assert await count(app, Notification) == 1
         # A school without a contact of its own: the race is on "no assignment yet".
         fridhem = "s:" + await _school_key(app, "Fridhemsskolan")
-        outcomes = await _race(services, fridhem)
+        outcomes = await _race(services, fridhem, ("Lina Berg", "Nils Ahl"))
         assert sorted(type(o).__name__ for o in outcomes) == [
             "ContactChangedMeanwhile",
             "HandoverRecorded",

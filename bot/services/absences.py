@@ -1,19 +1,21 @@
 """Absences: the contact is away from one day until the day they are back; a deputy covers.
 
-The absence belongs to the assignment in force for the chosen scope (for a school without its
-own contact, that is its area's), so every lookup that would show the contact shows the deputy
-and the day the contact is back (`ContactDirectory` resolves it).
+The absence belongs to the assignment in force on its first day, for the chosen scope (for a
+school without its own contact, that is its area's): today's contact, or one whose handover is
+planned (an admin plans the new contact's leave before they start). Every lookup that would
+show the contact shows the deputy and the day the contact is back (`ContactDirectory`). An
+absence covers one contact: it must end by the day another one takes over
+(`InvalidDate`, `CROSSES_CHANGE`).
 
-The wizard shows today's contact. When a handover is already planned, that contact is only the
-contact until its day: an absence starting on or after it is refused with the day
-(`InvalidDate`, `CONTACT_REPLACED`), so the admin can pick an earlier day, or record the
-absence of the new contact once they are in force.
+The followers are told through the outbox, on the first day away (or at once when that is
+today), like a handover: who is away, until when, and who covers.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -21,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.clock import session_now
 from bot.models import Absence, Contact, ContactAssignment
 from bot.services import audit
+from bot.services.announce import announce
 from bot.services.authz import Actor, require_scope
 from bot.services.errors import (
     ContactChangedMeanwhile,
@@ -30,13 +33,23 @@ from bot.services.errors import (
     UnknownTarget,
 )
 from bot.services.handovers import ROLE, Person
+from bot.services.outbox import ABSENCE
 from bot.services.scopes import Scope, assignment_on, change_days, resolve_scope
+
+
+@dataclass(frozen=True)
+class AwayContact:
+    """The contact in force on an absence's first day: whose absence it is."""
+
+    assignment_id: int
+    name: str
 
 
 @dataclass(frozen=True)
 class AbsenceRequest:
     scope_key: str
-    # The assignment the wizard showed; the absence is refused if another one is now in force.
+    # The assignment in force on the first day as the wizard showed it; the absence is refused
+    # if another one is in force then by now.
     expected_assignment_id: int
     starts_on: date
     back_on: date
@@ -52,6 +65,8 @@ class AbsenceRecorded:
     starts_on: date
     back_on: date
     duplicate: bool = False
+    # Followers told (on the first day away, or now when that is today).
+    notified: int = 0
 
 
 def check_period(starts_on: date, back_on: date | None, today: date) -> None:
@@ -62,39 +77,72 @@ def check_period(starts_on: date, back_on: date | None, today: date) -> None:
 
 
 async def check_start(
-    session: AsyncSession, key: str, expected_assignment_id: int, starts_on: date, today: date
-) -> None:
-    """The wizard's first-day question: not in the past, and the contact shown today is still
-    the contact that day (`InvalidDate`); `record_absence` checks it all again."""
+    session: AsyncSession, key: str, starts_on: date, today: date
+) -> AwayContact:
+    """The wizard's first-day question: not in the past, and whose contact it is that day
+    (today's, or one whose handover is planned by then); `record_absence` checks it again."""
     check_period(starts_on, None, today)
     scope = await resolve_scope(session, key)
     if scope is None:
         raise UnknownTarget(key)
-    await _assignment_away(session, scope, expected_assignment_id, starts_on, today)
+    assignment = await assignment_on(session, scope, ROLE, starts_on)
+    if assignment is None:
+        raise InvalidDate(InvalidDateReason.NO_CONTACT, starts_on)
+    contact = await session.get(Contact, assignment.contact_id)
+    return AwayContact(assignment.id, contact.name if contact else "")
+
+
+async def check_back(
+    session: AsyncSession,
+    key: str,
+    expected_assignment_id: int,
+    starts_on: date,
+    back_on: date,
+    today: date,
+) -> None:
+    """The wizard's day-back question: after the first day, and by the day another contact
+    takes over (`InvalidDate`); `record_absence` checks it again."""
+    check_period(starts_on, back_on, today)
+    scope = await resolve_scope(session, key)
+    if scope is None:
+        raise UnknownTarget(key)
+    await _assignment_away(session, scope, expected_assignment_id, starts_on, back_on)
 
 
 async def _assignment_away(
-    session: AsyncSession, scope: Scope, expected_id: int, starts_on: date, today: date
+    session: AsyncSession, scope: Scope, expected_id: int, starts_on: date, back_on: date
 ) -> ContactAssignment:
-    """The assignment whose contact is away: the one shown today, if still in force then."""
+    """The assignment whose contact is away, if still the one in force the whole period."""
     on_start = await assignment_on(session, scope, ROLE, starts_on)
-    if on_start is not None and on_start.id == expected_id:
-        return on_start
-    shown = await assignment_on(session, scope, ROLE, today)
-    if shown is None or shown.id != expected_id:
+    if on_start is None or on_start.id != expected_id:
         raise ContactChangedMeanwhile()  # not what the wizard showed: someone changed it
-    # A planned change: find its day (usually one candidate, so one more query or two).
-    for day in await change_days(session, scope, ROLE, today, starts_on):
+    last_day = back_on - timedelta(days=1)
+    for day in await change_days(session, scope, ROLE, starts_on, last_day):
         current = await assignment_on(session, scope, ROLE, day)
         if current is None or current.id != expected_id:
-            raise InvalidDate(InvalidDateReason.CONTACT_REPLACED, day)
-    raise InvalidDate(InvalidDateReason.CONTACT_REPLACED, starts_on)  # pragma: no cover
+            raise InvalidDate(InvalidDateReason.CROSSES_CHANGE, day)
+    return on_start
+
+
+def announce_at(
+    starts_on: date, today: date, timezone: str, office_start: time
+) -> datetime | None:
+    """When followers hear of an absence: at once if it starts today, else on its first day."""
+    if starts_on <= today:
+        return None
+    return datetime.combine(starts_on, office_start, tzinfo=ZoneInfo(timezone))
 
 
 async def record_absence(
-    session: AsyncSession, actor: Actor, request: AbsenceRequest, *, today: date
+    session: AsyncSession,
+    actor: Actor,
+    request: AbsenceRequest,
+    *,
+    today: date,
+    timezone: str = "Europe/Stockholm",
+    office_start: time = time(8, 0),
 ) -> AbsenceRecorded:
-    """Record an absence with its deputy; audit it."""
+    """Record an absence with its deputy; audit it; queue the followers' notices."""
     scope = await require_scope(session, actor, request.scope_key, "absence")
     existing = await session.scalar(
         select(Absence).where(Absence.idempotency_key == request.idempotency_key)
@@ -112,7 +160,7 @@ async def record_absence(
     person = request.deputy.checked()
     check_period(request.starts_on, request.back_on, today)
     assignment = await _assignment_away(
-        session, scope, request.expected_assignment_id, request.starts_on, today
+        session, scope, request.expected_assignment_id, request.starts_on, request.back_on
     )
     overlapping = await session.scalar(
         select(Absence.id).where(
@@ -151,10 +199,32 @@ async def record_absence(
             "back_on": request.back_on.isoformat(),
         },
     )
+    contact = await session.get(Contact, assignment.contact_id)
+    own_scope = (
+        scope if assignment.school_id is not None else Scope(scope.area_id, scope.area_name)
+    )
+    notified = await announce(
+        session,
+        kind=ABSENCE,
+        payload={
+            "absence_id": absence.id,
+            "scope": own_scope.as_json(),
+            "name": contact.name if contact else "",
+            "deputy": person.as_json(),
+            "starts_on": request.starts_on.isoformat(),
+            "back_on": request.back_on.isoformat(),
+        },
+        scope=own_scope,
+        on=request.starts_on,
+        dedupe_prefix=f"{ABSENCE}:{absence.id}",
+        now=session_now(session),
+        deliver_at=announce_at(request.starts_on, today, timezone, office_start),
+    )
     return AbsenceRecorded(
         absence.id,
         scope,
         person.name,
         request.starts_on,
         request.back_on,
+        notified=notified,
     )

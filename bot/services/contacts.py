@@ -15,7 +15,10 @@ from sqlalchemy.orm import aliased
 
 from bot.clock import local_date
 from bot.models import Absence, Area, Contact, ContactAssignment, ContactRole, School
-from bot.services.scopes import in_force
+from bot.services.scopes import Scope, change_days, in_force
+
+# How many change days ahead a card looks for the next contact (usually the first is it).
+UPCOMING_DAYS_CHECKED = 3
 
 
 @dataclass(frozen=True)
@@ -34,6 +37,14 @@ class ContactView:
     deputy_for: str | None = None
     back_on: date | None = None
     assignment_id: int | None = None
+
+
+@dataclass(frozen=True)
+class Upcoming:
+    """A change of contact already planned: who takes over, and from which day."""
+
+    name: str
+    on: date
 
 
 @dataclass(frozen=True)
@@ -70,6 +81,8 @@ class ContactCard:
     area: AreaView
     cooperation: ContactView | None
     intake: IntakeCard
+    # The next cooperation contact, when a handover is planned ("Från 7 december: …").
+    upcoming: Upcoming | None = None
 
     @property
     def shows_example_data(self) -> bool:
@@ -101,7 +114,10 @@ class ContactDirectory:
             return None
         cooperation = await self.cooperation(session, on, area_id=area.id, school_id=school.id)
         view = SchoolView(school.id, school.name, school.kind, school.operator, area)
-        return ContactCard(view, area, cooperation, await self._intake(session, area, on))
+        intake = await self._intake(session, area, on)
+        scope = Scope(area.id, area.name, school.id, school.name)
+        upcoming = await self.upcoming(session, scope, on, cooperation)
+        return ContactCard(view, area, cooperation, intake, upcoming)
 
     async def card_for_area(
         self, session: AsyncSession, area_id: str, on: date
@@ -110,7 +126,9 @@ class ContactDirectory:
         if area is None:
             return None
         cooperation = await self.cooperation(session, on, area_id=area.id)
-        return ContactCard(None, area, cooperation, await self._intake(session, area, on))
+        intake = await self._intake(session, area, on)
+        upcoming = await self.upcoming(session, Scope(area.id, area.name), on, cooperation)
+        return ContactCard(None, area, cooperation, intake, upcoming)
 
     async def cooperation(
         self, session: AsyncSession, on: date, *, area_id: str, school_id: int | None = None
@@ -121,6 +139,22 @@ class ContactDirectory:
             if own is not None:
                 return own
         return await self._current(session, ContactRole.COOPERATION, on, area_id=area_id)
+
+    async def upcoming(
+        self, session: AsyncSession, scope: Scope, on: date, current: ContactView | None
+    ) -> Upcoming | None:
+        """The next cooperation contact after `on`, if a change is planned; one query when
+        none is (the days an assignment in the scope begins or ends)."""
+        days = await change_days(session, scope, ContactRole.COOPERATION, on, date.max)
+        now_name = (current.deputy_for or current.name) if current else None
+        for day in days[:UPCOMING_DAYS_CHECKED]:
+            then = await self.cooperation(
+                session, day, area_id=scope.area_id, school_id=scope.school_id
+            )
+            name = (then.deputy_for or then.name) if then else None
+            if name is not None and name != now_name:
+                return Upcoming(name, day)
+        return None
 
     async def intake_for_area(
         self, session: AsyncSession, area_id: str, on: date

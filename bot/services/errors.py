@@ -10,6 +10,8 @@ Exception hierarchy::
      ├── InvalidDate              a date in the past, not after the current entry's start, or
      │                            after the day a planned handover replaces the contact
      ├── OverlappingAbsence       an absence already covers part of the period
+     ├── SamePerson               a handover to the contact it would replace
+     ├── NotPlanned               a handover already in effect (or a later one is planned)
      ├── InvalidInviteDays        an invite code valid for too few or too many days
      └── InvalidInvite            unknown, used or expired code (the refusal is audited)
 
@@ -54,6 +56,10 @@ class InvalidDateReason(StrEnum):
     # An absence of the contact shown today, starting on or after the day a planned handover
     # replaces them: it would belong to someone else.
     CONTACT_REPLACED = "contact_replaced"
+    # An absence running past the day another contact takes over: it must end by then.
+    CROSSES_CHANGE = "crosses_change"
+    # No contact is registered on the absence's first day.
+    NO_CONTACT = "no_contact"
 
 
 class InvalidDate(AdminError):
@@ -68,6 +74,23 @@ class InvalidDate(AdminError):
 
 class OverlappingAbsence(AdminError):
     pass
+
+
+class SamePerson(AdminError):
+    """A handover naming the contact it would replace: nothing would change."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__("the new contact is the one replaced")
+        self.name = name
+
+
+class NotPlanned(AdminError):
+    """Only a handover that has not taken effect can be corrected or withdrawn, and only the
+    last one planned in its scope (`later` is the day a later one takes effect)."""
+
+    def __init__(self, later: date | None = None) -> None:
+        super().__init__("not a planned handover")
+        self.later = later
 
 
 class InvalidInviteDays(AdminError):

@@ -11,9 +11,10 @@ from datetime import date
 
 from sqlalchemy import ColumnElement, and_, delete, exists, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from bot.clock import session_now
-from bot.models import ContactAssignment, ContactRole, Follow, School
+from bot.models import Area, ContactAssignment, ContactRole, Follow, School
 from bot.services.errors import UnknownTarget
 from bot.services.scopes import Scope, in_force, resolve_scope
 from bot.services.users import remember
@@ -101,18 +102,66 @@ async def followers_of_change(
     A school's followers, and its area's. For an area: the area's followers, and the followers
     of its schools that have no contact of their own on that day (they inherit the area's).
     """
-    condition: ColumnElement[bool]
-    if scope.is_school:
-        condition = Follow.target.in_([scope.key, f"a:{scope.area_id}"])
-    else:
-        own_contact = exists().where(
-            ContactAssignment.school_id == Follow.school_id,
-            ContactAssignment.role == role.value,
-            in_force(on),
-        )
-        in_area = exists().where(School.id == Follow.school_id, School.area_id == scope.area_id)
-        condition = or_(Follow.area_id == scope.area_id, and_(in_area, ~own_contact))
+    condition = _change_condition(scope, on, role)
     rows = await session.scalars(
         select(Follow.user_id).where(Follow.active.is_(True), condition).distinct()
     )
     return sorted(rows)
+
+
+def _change_condition(scope: Scope, on: date, role: ContactRole) -> ColumnElement[bool]:
+    if scope.is_school:
+        return Follow.target.in_([scope.key, f"a:{scope.area_id}"])
+    own_contact = exists().where(
+        ContactAssignment.school_id == Follow.school_id,
+        ContactAssignment.role == role.value,
+        in_force(on),
+    )
+    in_area = exists().where(School.id == Follow.school_id, School.area_id == scope.area_id)
+    return or_(Follow.area_id == scope.area_id, and_(in_area, ~own_contact))
+
+
+@dataclass(frozen=True)
+class FollowerGroup:
+    """The followers who hear of a change through one followed school or area.
+
+    `followed` goes into the notice's payload, so the notice names what the recipient follows
+    ("Eriksdalsskolan", not the area whose contact the school inherits) and why it reaches them.
+    """
+
+    followed: dict[str, str | bool]
+    user_ids: list[int]
+
+
+async def follower_groups(
+    session: AsyncSession, scope: Scope, on: date, role: ContactRole = ContactRole.COOPERATION
+) -> list[FollowerGroup]:
+    """`followers_of_change`, grouped by what each follower follows; one group per user.
+
+    A user who follows both the school and its area is counted once, under the school (the
+    more specific reason).
+    """
+    followed_school, followed_area = aliased(School), aliased(Area)
+    rows = (
+        await session.execute(
+            select(Follow.user_id, Follow.target, followed_school.name, followed_area.name)
+            .outerjoin(followed_school, followed_school.id == Follow.school_id)
+            .outerjoin(followed_area, followed_area.id == Follow.area_id)
+            .where(Follow.active.is_(True), _change_condition(scope, on, role))
+            .order_by(Follow.target, Follow.user_id)
+        )
+    ).tuples()
+    by_user: dict[int, tuple[str, str, bool]] = {}
+    for user_id, target, school_name, area_name in rows:
+        is_school = target.startswith("s:")
+        if user_id in by_user and by_user[user_id][2]:
+            continue  # already under a school they follow
+        by_user[user_id] = (target, (school_name if is_school else area_name) or "", is_school)
+    groups: dict[str, FollowerGroup] = {}
+    for user_id, (target, name, is_school) in sorted(by_user.items()):
+        group = groups.setdefault(
+            target,
+            FollowerGroup({"key": target, "name": name, "is_school": is_school}, []),
+        )
+        group.user_ids.append(user_id)
+    return list(groups.values())

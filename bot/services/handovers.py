@@ -1,8 +1,14 @@
 """Handovers: a new contact person for a school or an area from a given day, and who is told.
 
 `record_handover` does it all in the caller's one transaction: it closes the scope's current
-assignment, opens the new one, writes the `Handover` row, one outbox notification per follower
-and the audit entry. Commit makes them all visible at once; a rollback leaves no trace.
+assignment, opens the new one, writes the `Handover` row, the audit entry and, for a change
+from today, one outbox notification per follower. Commit makes them all visible at once; a
+rollback leaves no trace.
+
+A change from a later day is told to the followers on that day (`announce_due_handovers`),
+with the details it has then: until it takes effect it can be corrected or withdrawn
+(`bot.services.planned`), so a withdrawn change is never announced and a corrected one once.
+Meanwhile the contact card shows it ("Från 7 december: …").
 
 Two admins confirming a handover on the same scope at once: exactly one wins. The wizard
 remembers which assignment it showed (`expected_assignment_id`); the service compares it with
@@ -18,23 +24,37 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import exists, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.exc import StaleDataError
 
 from bot.clock import session_now
-from bot.models import NOTE_MAX, Contact, ContactAssignment, ContactRole, Handover
+from bot.models import (
+    NOTE_MAX,
+    Contact,
+    ContactAssignment,
+    ContactRole,
+    Handover,
+    Notification,
+)
 from bot.services import audit, outbox
+from bot.services.announce import announce, follower_count
 from bot.services.authz import Actor, require_scope
-from bot.services.contacts import ContactDirectory, ContactView
+from bot.services.contacts import ContactDirectory, ContactView, Upcoming
 from bot.services.errors import (
     ContactChangedMeanwhile,
     InvalidDate,
     InvalidDateReason,
+    SamePerson,
     UnknownTarget,
 )
-from bot.services.fields import CONTACT_DETAILS, check_contact_detail, check_free_text
+from bot.services.fields import (
+    CONTACT_DETAILS,
+    FieldError,
+    check_contact_detail,
+    check_free_text,
+)
 from bot.services.follows import followers_of_change
 from bot.services.outbox import HANDOVER, HANDOVER_DAY
 from bot.services.scopes import Scope, open_assignment, resolve_scope
@@ -101,6 +121,8 @@ class ScopeSnapshot:
     # The scope's own open assignment (None: a school that inherits its area's contact).
     open_assignment_id: int | None
     open_from: date | None
+    # A change already planned in the scope (who, from when), if any.
+    upcoming: Upcoming | None = None
 
 
 @dataclass(frozen=True)
@@ -122,6 +144,42 @@ class HandoverRecorded:
     effective_on: date
     recipients: int
     duplicate: bool = False
+    # A change from a later day: `recipients` follow the scope now and are told on the day.
+    scheduled: bool = False
+
+
+def same_person(name: str, other: str | None) -> bool:
+    """Whether two typed names are the same person's (case and spaces aside)."""
+    return other is not None and " ".join(name.split()).casefold() == (
+        " ".join(other.split()).casefold()
+    )
+
+
+class SameAsReplaced(FieldError):
+    """The name typed for the new contact is the contact being replaced."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__("samma person som nu")
+        self.name = name
+
+
+def check_new_name(raw: str, replaced: str | None) -> str:
+    """The new contact's name, checked; `SameAsReplaced` when it names `replaced`."""
+    name = check_contact_detail("name", raw)
+    assert name is not None  # a required detail
+    if replaced is not None and same_person(name, replaced):
+        raise SameAsReplaced(replaced)
+    return name
+
+
+def person_of(contact: Contact) -> Person:
+    return Person(
+        name=contact.name,
+        phone=contact.phone or "",
+        title=contact.title,
+        email=contact.email,
+        hours=contact.hours,
+    )
 
 
 async def snapshot(
@@ -137,7 +195,10 @@ async def snapshot(
     scope = await require_scope(session, actor, key, action)
     current = await _view(session, scope, today, directory)
     own = await open_assignment(session, scope, ROLE)
-    return ScopeSnapshot(scope, current, own.id if own else None, own.valid_from if own else None)
+    upcoming = await directory.upcoming(session, scope, today, current)
+    return ScopeSnapshot(
+        scope, current, own.id if own else None, own.valid_from if own else None, upcoming
+    )
 
 
 async def _view(
@@ -205,31 +266,19 @@ async def record_handover(
         raise ContactChangedMeanwhile()
     check_effective_date(request.effective_on, today, current.valid_from if current else None)
     old_name = await _replaced_name(session, scope, request.effective_on, directory)
+    if old_name is not None and same_person(person.name, old_name):
+        raise SamePerson(old_name)
     try:
         handover = await _write(session, actor, scope, current, person, note, request, old_name)
     except (StaleDataError, IntegrityError) as error:
         raise ContactChangedMeanwhile() from error
-    now = session_now(session)
-    handover.remind_on_day = request.effective_on > today
-    payload = {
-        "handover_id": handover.id,
-        "scope": scope.as_json(),
-        "old_name": old_name,
-        "new": person.as_json(),
-        "effective_on": request.effective_on.isoformat(),
-        "note": note,
-    }
-    recipients = await followers_of_change(session, scope, request.effective_on, ROLE)
-    queued = await outbox.enqueue(
-        session,
-        kind=HANDOVER,
-        payload=payload,
-        recipients=recipients,
-        dedupe_prefix=f"{HANDOVER}:{handover.id}",
-        now=now,
-        handover_id=handover.id,
-        area_id=scope.area_id,
-    )
+    scheduled = request.effective_on > today
+    handover.remind_on_day = scheduled  # announced on its day (`announce_due_handovers`)
+    if scheduled:
+        queued = await follower_count(session, scope, request.effective_on)
+    else:
+        queued = await _announce(session, handover, scope, person)
+        handover.reminded_at = session_now(session)
     await audit.record(
         session,
         actor.label,
@@ -242,12 +291,42 @@ async def record_handover(
             "person": person.as_json(),
             "effective_on": request.effective_on.isoformat(),
             "note": note,
-            "notified": queued,
+            "notified": 0 if scheduled else queued,
         },
     )
     await count_handover(session, today, scope.area_id)  # the follow-up figures (issue 5)
     return HandoverRecorded(
-        handover.id, scope, old_name, person.name, request.effective_on, queued
+        handover.id,
+        scope,
+        old_name,
+        person.name,
+        request.effective_on,
+        queued,
+        scheduled=scheduled,
+    )
+
+
+async def _announce(
+    session: AsyncSession, handover: Handover, scope: Scope, person: Person
+) -> int:
+    """Queue the handover notice to every follower, with the handover as it is now."""
+    payload = {
+        "handover_id": handover.id,
+        "scope": scope.as_json(),
+        "old_name": handover.old_name,
+        "new": person.as_json(),
+        "effective_on": handover.effective_on.isoformat(),
+        "note": handover.note,
+    }
+    return await announce(
+        session,
+        kind=HANDOVER,
+        payload=payload,
+        scope=scope,
+        on=handover.effective_on,
+        dedupe_prefix=f"{HANDOVER}:{handover.id}",
+        now=session_now(session),
+        handover_id=handover.id,
     )
 
 
@@ -304,10 +383,17 @@ async def handover_by_key(session: AsyncSession, idempotency_key: str) -> Handov
     return found
 
 
-async def enqueue_day_reminders(session: AsyncSession, today: date) -> int:
-    """On its day, remind the followers of a handover that was announced in advance.
+def handover_scope_key(handover: Handover) -> str:
+    return f"s:{handover.school_id}" if handover.school_id else f"a:{handover.area_id}"
 
-    Idempotent: the dedupe key is per handover and recipient, and the handover is stamped.
+
+async def announce_due_handovers(session: AsyncSession, today: date) -> int:
+    """On its day, tell the followers of a handover recorded in advance; returns how many.
+
+    The notice has the details as they are on the day (corrections included). A handover
+    recorded before notices waited for their day was announced then; it gets the short
+    on-the-day reminder instead. Idempotent: the dedupe key is per handover and recipient,
+    and the handover is stamped.
     """
     due = await session.scalars(
         select(Handover).where(
@@ -317,32 +403,52 @@ async def enqueue_day_reminders(session: AsyncSession, today: date) -> int:
         )
     )
     queued = 0
-    now = session_now(session)
     for handover in due:
-        handover.reminded_at = now
-        if handover.effective_on < today:
-            continue  # the bot was down on the day; the announcement has been made
-        scope = await resolve_scope(
-            session,
-            f"s:{handover.school_id}" if handover.school_id else f"a:{handover.area_id}",
-        )
+        handover.reminded_at = session_now(session)
+        scope = await resolve_scope(session, handover_scope_key(handover))
         if scope is None:  # pragma: no cover - handovers cascade with their school
             continue
-        recipients = await followers_of_change(session, scope, handover.effective_on, ROLE)
-        queued += await outbox.enqueue(
-            session,
-            kind=HANDOVER_DAY,
-            payload={
-                "handover_id": handover.id,
-                "scope": scope.as_json(),
-                "old_name": handover.old_name,
-                "new_name": handover.new_name,
-                "effective_on": handover.effective_on.isoformat(),
-            },
-            recipients=recipients,
-            dedupe_prefix=f"{HANDOVER_DAY}:{handover.id}",
-            now=now,
-            handover_id=handover.id,
-            area_id=scope.area_id,
+        announced = await session.scalar(
+            select(
+                exists().where(
+                    Notification.handover_id == handover.id, Notification.kind == HANDOVER
+                )
+            )
         )
+        if not announced:
+            queued += await _announce_on_the_day(session, handover, scope)
+        elif handover.effective_on == today:
+            queued += await _remind(session, handover, scope)
     return queued
+
+
+# The JobQueue job's name for it (app.jobs), from when it only sent reminders.
+enqueue_day_reminders = announce_due_handovers
+
+
+async def _announce_on_the_day(session: AsyncSession, handover: Handover, scope: Scope) -> int:
+    assignment = await session.get(ContactAssignment, handover.new_assignment_id)
+    contact = await session.get(Contact, assignment.contact_id) if assignment else None
+    if contact is None:  # pragma: no cover - guarded by foreign keys
+        return 0
+    return await _announce(session, handover, scope, person_of(contact))
+
+
+async def _remind(session: AsyncSession, handover: Handover, scope: Scope) -> int:
+    recipients = await followers_of_change(session, scope, handover.effective_on, ROLE)
+    return await outbox.enqueue(
+        session,
+        kind=HANDOVER_DAY,
+        payload={
+            "handover_id": handover.id,
+            "scope": scope.as_json(),
+            "old_name": handover.old_name,
+            "new_name": handover.new_name,
+            "effective_on": handover.effective_on.isoformat(),
+        },
+        recipients=recipients,
+        dedupe_prefix=f"{HANDOVER_DAY}:{handover.id}",
+        now=session_now(session),
+        handover_id=handover.id,
+        area_id=scope.area_id,
+    )

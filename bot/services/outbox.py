@@ -28,6 +28,7 @@ ERROR_MAX = 300
 # The kinds of notification; `handlers.notices` renders each into a message.
 HANDOVER = "handover"
 HANDOVER_DAY = "handover_day"
+ABSENCE = "absence"
 STALE_REMINDER = "stale_reminder"
 PENDING = NotificationStatus.PENDING.value
 
@@ -58,8 +59,11 @@ async def enqueue(
     now: datetime,
     handover_id: int | None = None,
     area_id: str | None = None,
+    not_before: datetime | None = None,
 ) -> int:
     """Queue one notification per recipient (one bulk insert); returns how many were offered.
+
+    `not_before`: not delivered before then (an absence is told on its first day).
 
     A recipient already queued under the same dedupe key is skipped by the database
     (ON CONFLICT DO NOTHING), so enqueueing the same cause twice queues nothing new.
@@ -75,7 +79,7 @@ async def enqueue(
             "dedupe_key": f"{dedupe_prefix}:{chat_id}",
             "status": PENDING,
             "attempts": 0,
-            "next_attempt_at": now,
+            "next_attempt_at": not_before or now,
             "handover_id": handover_id,
             "area_id": area_id,
             "created_at": now,
