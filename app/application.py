@@ -10,7 +10,7 @@ from datetime import time
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from telegram import BotCommand, LinkPreviewOptions
+from telegram import LinkPreviewOptions
 from telegram.constants import ParseMode
 from telegram.ext import (
     AIORateLimiter,
@@ -35,15 +35,17 @@ from app.jobs import (
 )
 from app.persistence import DerivedConversationPersistence
 from bot.config import Settings
-from bot.i18n import N_, translator
 from bot.runtime import Services
+from bot.services import grants
 from handlers import (
     absence,
     admin,
     contacts,
+    export,
     follows,
     guide,
     handover,
+    menus,
     planned,
     privacy_guard,
     questions,
@@ -83,26 +85,15 @@ class KontaktlotsenApplication(
             self._services_started = False
 
 
-# Command menus per language. English users get the English aliases; both names always work.
-MENU = (
-    ("kontakt", "contact", N_("Sök kontakt för en skola eller ett område")),
-    ("anmalan", "report", N_("Orosanmälan steg för steg")),
-    ("omraden", "areas", N_("De 11 stadsdelsområdena")),
-    ("folj", "follow", N_("Få besked när kontaktpersonen byts")),
-    ("foljer", "following", N_("Det du följer")),
-    ("sprak", "language", N_("Byt språk")),
-    ("mina_uppgifter", "my_data", N_("Vad jag sparar om dig")),
-    ("hjalp", "help", N_("Hjälp")),
-)
-
-
 async def set_command_menus(application: KontaktlotsenApplication) -> None:
-    sv, en = translator("sv"), translator("en")
-    swedish = [BotCommand(name, sv._(text)) for name, _, text in MENU]
-    english = [BotCommand(alias, en._(text)) for _, alias, text in MENU]
-    await application.bot.set_my_commands(swedish)
-    await application.bot.set_my_commands(swedish, language_code="sv")
-    await application.bot.set_my_commands(english, language_code="en")
+    """The staff menu for everyone (per language); the admin menu in each admin's chat."""
+    await menus.set_default_menus(application.bot)
+    services = application.bot_data.services
+    async with services.database.transaction() as session:
+        admins, former = await grants.admin_user_ids(session)
+    await menus.sync_admin_menus(
+        application.bot, admins | set(services.settings.city_admin_ids), former
+    )
 
 
 async def refresh_directory(context: BotContext) -> None:
@@ -175,6 +166,7 @@ def register_handlers(application: KontaktlotsenApplication) -> None:
         handover.build_handlers(),  # /overlamning wizard (its text steps before the lookup)
         absence.build_handlers(),  # /franvaro wizard (its text steps before the lookup)
         planned.build_handlers(),  # /planerat: correct or withdraw a planned handover
+        export.build_handlers(),  # /exportera: the directory as a file for Excel
         admin.build_handlers(),  # /bekrafta, /behorighet, /kod, /historik, /leveranser
         follows.build_handlers(),  # /folj, /sluta_folja, /foljer and their buttons
         # /anmalan and "the child lives elsewhere": one conversation owns typed answers, so the

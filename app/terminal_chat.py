@@ -40,6 +40,10 @@ class TerminalBotApi(EmulatedBotApi):
                 text = "[bild] " + text
             self.out.write("\n" + html_to_text(text) + "\n")
             self._show_buttons(call)
+        elif call.method == "sendDocument":
+            name = next(iter(call.files.values()), ("?", b""))[0]
+            caption = html_to_text(str(params.get("caption") or ""))
+            self.out.write(f"\n[fil: {name}] {caption}\n")
         elif call.method == "answerCallbackQuery" and params.get("text"):
             self.out.write(f"\n({html_to_text(str(params['text']))})\n")
         self.out.flush()

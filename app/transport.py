@@ -37,12 +37,15 @@ class SentMessage:
     text: str
     reply_markup: dict[str, Any] | None = None
     photo: bool = False
+    document: tuple[str, bytes] | None = None
 
 
 @dataclass
 class ApiCall:
     method: str
     params: dict[str, Any]
+    # Uploaded files (sendDocument): part name → (file name, content).
+    files: dict[str, tuple[str, bytes]] = field(default_factory=dict)
 
 
 @dataclass
@@ -85,7 +88,7 @@ class EmulatedBotApi(BaseRequest):
         markup = params.get("reply_markup")
         if isinstance(markup, str):
             params["reply_markup"] = json.loads(markup)
-        call = ApiCall(api_method, params)
+        call = ApiCall(api_method, params, _files(request_data))
         self.calls.append(call)
         failure = self.fail(call)
         if failure is not None:
@@ -105,7 +108,7 @@ class EmulatedBotApi(BaseRequest):
         params = call.params
         if call.method == "getMe":
             return BOT_USER
-        if call.method in ("sendMessage", "sendPhoto"):
+        if call.method in ("sendMessage", "sendPhoto", "sendDocument"):
             chat_id = int(params["chat_id"])
             message = SentMessage(
                 chat_id,
@@ -113,6 +116,7 @@ class EmulatedBotApi(BaseRequest):
                 str(params.get("text") or params.get("caption") or ""),
                 params.get("reply_markup"),
                 photo=call.method == "sendPhoto",
+                document=next(iter(call.files.values()), None),
             )
             self.state.messages[(chat_id, message.message_id)] = message
             return self._message_json(message)
@@ -145,11 +149,29 @@ class EmulatedBotApi(BaseRequest):
         if message.photo:
             data["photo"] = [{"file_id": "p", "file_unique_id": "p", "width": 1, "height": 1}]
             data["caption"] = message.text
+        elif message.document is not None:
+            data["document"] = {
+                "file_id": "d",
+                "file_unique_id": "d",
+                "file_name": message.document[0],
+            }
+            data["caption"] = message.text
         else:
             data["text"] = message.text
         if message.reply_markup:
             data["reply_markup"] = message.reply_markup
         return data
+
+
+def _files(request_data: RequestData | None) -> dict[str, tuple[str, bytes]]:
+    """The uploaded files of a request, read into memory (they are small here)."""
+    if request_data is None or not request_data.contains_files:
+        return {}
+    files = {}
+    for name, part in request_data.multipart_data.items():
+        filename, content = str(part[0]), part[1]
+        files[name] = (filename, content if isinstance(content, bytes) else content.read())
+    return files
 
 
 class UpdateFactory:

@@ -37,6 +37,7 @@ from bot.services.errors import (
     UnknownTarget,
 )
 from bot.services.lookup import is_too_long
+from handlers import menus
 from handlers.admin_common import actor_of, refuse, run_button
 from handlers.common import Action, BotContext, reply, user_action
 
@@ -179,6 +180,7 @@ async def _change_grant(
     try:
         if verb in ("ge", "grant"):
             _, is_new = await grants.grant_area_admin(action.session, actor, user_id, area_id)
+            await menus.show_admin_menu(update.get_bot(), user_id)
             text = (
                 tr._("{user} är nu administratör för {area}.")
                 if is_new
@@ -186,6 +188,7 @@ async def _change_grant(
             )
         else:
             await grants.revoke_area_admin(action.session, actor, user_id, area_id)
+            await _menu_after_revoke(update, action, user_id)
             text = tr._("{user} är inte längre administratör för {area}.")
     except UnknownArea:
         await reply(update, tr._("Det området känner jag inte till. Skriv till exempel Bromma."))
@@ -195,6 +198,13 @@ async def _change_grant(
     assert area_id is not None  # the service knew the area
     area_name = escape(action.services.geography.area(area_id).name)
     await reply(update, text.format(user=user_id, area=area_name))
+
+
+async def _menu_after_revoke(update: Update, action: Action, user_id: int) -> None:
+    """The admin commands leave the menu once the user holds no role at all."""
+    actor = authz.Actor.telegram(user_id, action.services.settings.city_admin_ids)
+    if not (await authz.permissions(action.session, actor)).is_admin:
+        await menus.hide_admin_menu(update.get_bot(), user_id)
 
 
 async def _create_code(
@@ -244,6 +254,7 @@ async def revoke_button(update: Update, context: BotContext) -> None:
         )
         if grant is None:
             return
+        await _menu_after_revoke(update, action, grant.user_id)
         await reply(
             update,
             action.tr._("{user} är inte längre administratör för {area}.").format(
@@ -274,6 +285,7 @@ async def redeem_command(update: Update, context: BotContext) -> None:
             }
             await reply(update, problems[error.problem])
             return
+        await menus.show_admin_menu(update.get_bot(), update.effective_user.id)
         await reply(
             update,
             tr._(

@@ -8,31 +8,37 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot.i18n import LANGUAGES, Translator, translator
+from bot.services.authz import Actor, permissions
 from bot.services.follows import reactivate_for_user
 from bot.services.users import choose_language, remember
-from handlers.common import BotContext, reply, user_action
+from handlers.common import Action, BotContext, reply, user_action
+from handlers.menus import admin_help
 
 LANGUAGE_CALLBACK = "lang:"
 
 
-def help_text(tr: Translator) -> str:
+def help_text(tr: Translator, *, is_admin: bool = False) -> str:
     privacy = tr._("🔒 /mina_uppgifter – vad jag sparar om dig · /glom_mig – radera det")
-    return tr._(
-        "Hej! Jag är <b>Kontaktlotsen</b> – för dig som arbetar i skolan i Stockholm och är "
-        "orolig för ett barn.\n\n"
-        "Skriv namnet på skolan, stadsdelen eller stadsdelsområdet, så får du:\n"
-        "• kontaktpersonen i socialtjänsten för skolorna där\n"
-        "• mottagningen dit en orosanmälan ska\n"
-        "• vart du vänder dig vid akut fara och efter kontorstid\n\n"
-        "Jag sparar aldrig det du skriver. Skriv inga namn eller personnummer på barn här.\n\n"
-        "/kontakt &lt;skola&gt; – sök kontakt\n"
-        "/anmalan – orosanmälan steg för steg\n"
-        "/folj &lt;skola&gt; – få besked när kontaktpersonen byts\n"
-        "/omraden – de 11 stadsdelsområdena\n"
-        "/sprak – byt språk (svenska/English)\n"
-        "/hjalp – den här hjälpen\n\n"
-        "🚨 Akut fara för ett barn: ring 112."
-    ) + ("\n\n" + privacy)
+    return (
+        tr._(
+            "Hej! Jag är <b>Kontaktlotsen</b> – för dig som arbetar i skolan i Stockholm och är "
+            "orolig för ett barn.\n\n"
+            "Skriv namnet på skolan, stadsdelen eller stadsdelsområdet, så får du:\n"
+            "• kontaktpersonen i socialtjänsten för skolorna där\n"
+            "• mottagningen dit en orosanmälan ska\n"
+            "• vart du vänder dig vid akut fara och efter kontorstid\n\n"
+            "Jag sparar aldrig det du skriver. Skriv inga namn eller personnummer på barn här.\n\n"
+            "/kontakt &lt;skola&gt; – sök kontakt\n"
+            "/anmalan – orosanmälan steg för steg\n"
+            "/folj &lt;skola&gt; – få besked när kontaktpersonen byts\n"
+            "/omraden – de 11 stadsdelsområdena\n"
+            "/sprak – byt språk (svenska/English)\n"
+            "/hjalp – den här hjälpen\n\n"
+            "🚨 Akut fara för ett barn: ring 112."
+        )
+        + ("\n\n" + privacy)
+        + (("\n\n" + admin_help(tr)) if is_admin else "")
+    )
 
 
 async def start(update: Update, context: BotContext) -> None:
@@ -42,13 +48,25 @@ async def start(update: Update, context: BotContext) -> None:
             await remember(action.session, update.effective_user.id)
             # Back after blocking the bot: the follows paused on Telegram's 403 resume.
             await reactivate_for_user(action.session, update.effective_user.id)
-        await reply(update, help_text(action.tr))
+        await reply(
+            update, help_text(action.tr, is_admin=await _is_admin(update, context, action))
+        )
+
+
+async def _is_admin(update: Update, context: BotContext, action: Action) -> bool:
+    """Admins see their commands in the help (and in their menu: `handlers.menus`)."""
+    if update.effective_user is None:
+        return False
+    actor = Actor.telegram(update.effective_user.id, context.services.settings.city_admin_ids)
+    return (await permissions(action.session, actor)).is_admin
 
 
 async def show_help(update: Update, context: BotContext) -> None:
     """Show the commands."""
     async with user_action(update, context) as action:
-        await reply(update, help_text(action.tr))
+        await reply(
+            update, help_text(action.tr, is_admin=await _is_admin(update, context, action))
+        )
 
 
 async def ask_language(update: Update, context: BotContext) -> None:

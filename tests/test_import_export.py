@@ -230,4 +230,4 @@ async def test_export_writes_the_stockholm_day_of_a_confirmation(services: Servi
     async with services.database.transaction() as session:
         exported = await export_contacts(session, timezone="Europe/Stockholm")
     bromma = [line for line in exported.decode().splitlines() if ",bromma," in line]
-    assert any(line.endswith(",2026-03-15,ja") for line in bromma), bromma
+    assert any(line.endswith(",2026-03-15,ja,,,gäller") for line in bromma), bromma

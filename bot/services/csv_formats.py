@@ -36,8 +36,11 @@ SCHOOL_COLUMNS = (
 )  # fmt: skip
 CONTACT_COLUMNS = (
     "role", "area_id", "school", "name", "title", "phone", "email", "hours", "url",
-    "valid_from", "confirmed_on", "example",
+    "valid_from", "confirmed_on", "example", "deputy_for", "back_on", "status",
 )  # fmt: skip
+# `deputy_for` and `back_on`: a deputy's row, covering `deputy_for` from `valid_from` until the
+# day they are back. `status` is for people reading the file ("gäller", "planerad",
+# "ersättare"); the import does not read it. Files without these columns import as before.
 MAX_ROWS = 50_000
 
 T = TypeVar("T")
@@ -112,6 +115,9 @@ class ContactRow:
     valid_from: date
     confirmed_on: date | None
     example: bool
+    # A deputy's row: whom they cover, and the day that contact is back.
+    deputy_for: str | None = None
+    back_on: date | None = None
 
 
 @dataclass(frozen=True)
@@ -272,6 +278,7 @@ def _parse_contact(reader: _RowReader, area_ids: frozenset[str]) -> ContactRow |
     example_word = reader.text("example").lower()
     if example_word not in _TRUE | _FALSE:
         reader.problem("example", "skriv ja eller nej")
+    deputy_for, back_on = _deputy_fields(reader, role, valid_from)
     if len(reader.problems) > before or role is None or valid_from is None:
         return None
     return ContactRow(
@@ -288,7 +295,24 @@ def _parse_contact(reader: _RowReader, area_ids: frozenset[str]) -> ContactRow |
         valid_from=valid_from,
         confirmed_on=confirmed_on,
         example=example_word in _TRUE,
+        deputy_for=deputy_for,
+        back_on=back_on,
     )
+
+
+def _deputy_fields(
+    reader: _RowReader, role: ContactRole | None, valid_from: date | None
+) -> tuple[str | None, date | None]:
+    """`deputy_for` and `back_on` of a deputy's row: both or neither, back after the start."""
+    deputy_for = reader.optional("deputy_for", NAME_MAX_LENGTH)
+    back_on = reader.converted("back_on", parse_iso_date, required=False)
+    if (deputy_for is None) != (back_on is None):
+        reader.problem("back_on", "en ersättare har både deputy_for och back_on")
+    elif deputy_for is not None and role is ContactRole.SOCIALJOUR:
+        reader.problem("deputy_for", "socialjouren har ingen ersättare i registret")
+    elif back_on is not None and valid_from is not None and back_on <= valid_from:
+        reader.problem("back_on", "dagen tillbaka måste komma efter valid_from")
+    return deputy_for, back_on
 
 
 def parse_file(path: str, raw: bytes, area_ids: frozenset[str]) -> ParsedFile:

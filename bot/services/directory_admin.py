@@ -7,15 +7,17 @@ runs it inside one transaction, and any problem raises before commit.
 from __future__ import annotations
 
 import logging
+import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, time
+from datetime import UTC, date, datetime, time
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import local_date, session_now
 from bot.models import (
+    Absence,
     Area,
     Contact,
     ContactAssignment,
@@ -33,6 +35,7 @@ from bot.services.csv_formats import (
     read_file,
     write_rows,
 )
+from bot.services.scopes import in_force
 from knowledge.directory import (
     EXAMPLE_CONTACTS_FILE,
     EXAMPLE_SCHOOLS_FILE,
@@ -170,46 +173,78 @@ def _same_person(contact: Contact, row: ContactRow) -> bool:
     return (contact.name, contact.phone, contact.email) == (row.name, row.phone, row.email)
 
 
-async def _apply_contact(
+Where = tuple[str, str | None, int | None]  # (scope, area id, school id) of a contact row
+
+
+async def _row_scope(
     session: AsyncSession, path: str, row: ContactRow, problems: list[Problem]
-) -> str:
-    scope, area_id, school_id = "city", None, None
+) -> Where | None:
     if row.school:
         schools = await _resolve_school(session, row.school)
         if len(schools) != 1:
             why = "ingen skola" if not schools else f"{len(schools)} skolor"
             problems.append(Problem(path, row.line, "school", f"{why} med namnet/koden"))
-            return "skipped"
-        scope, school_id = "school", schools[0].id
-    elif row.area_id:
-        scope, area_id = "area", row.area_id
-    current = await session.scalar(
-        select(ContactAssignment)
-        .where(
-            ContactAssignment.role == row.role.value,
-            ContactAssignment.scope == scope,
-            ContactAssignment.area_id.is_(None)
-            if area_id is None
-            else ContactAssignment.area_id == area_id,
-            ContactAssignment.school_id.is_(None)
-            if school_id is None
-            else ContactAssignment.school_id == school_id,
-            ContactAssignment.valid_to.is_(None),
+            return None
+        return "school", None, schools[0].id
+    if row.area_id:
+        return "area", row.area_id, None
+    return "city", None, None
+
+
+def _in_scope(row: ContactRow, where: Where) -> list[ColumnElement[bool]]:
+    scope, area_id, school_id = where
+    return [
+        ContactAssignment.role == row.role.value,
+        ContactAssignment.scope == scope,
+        ContactAssignment.area_id.is_(None)
+        if area_id is None
+        else ContactAssignment.area_id == area_id,
+        ContactAssignment.school_id.is_(None)
+        if school_id is None
+        else ContactAssignment.school_id == school_id,
+    ]
+
+
+def _confirmed_at(session: AsyncSession, row: ContactRow) -> datetime:
+    if row.confirmed_on:
+        return datetime.combine(row.confirmed_on, time(12), tzinfo=UTC)
+    return session_now(session)
+
+
+async def _confirm_same(session: AsyncSession, row: ContactRow, where: Where) -> bool:
+    """The row is an entry already there (today's or a planned one): confirm it."""
+    found = (
+        await session.execute(
+            select(ContactAssignment, Contact)
+            .join(Contact, Contact.id == ContactAssignment.contact_id)
+            .where(*_in_scope(row, where), ContactAssignment.valid_from == row.valid_from)
         )
-        .order_by(ContactAssignment.valid_from.desc())
-    )
-    confirmed = (
-        datetime.combine(row.confirmed_on, time(12), tzinfo=UTC)
-        if row.confirmed_on
-        else session_now(session)
-    )
-    if current is not None:
-        contact = await session.get(Contact, current.contact_id)
-        if contact is not None and _same_person(contact, row):
+    ).tuples()
+    for assignment, contact in found:
+        if _same_person(contact, row):
             contact.title, contact.hours, contact.url = row.title, row.hours, row.url
             contact.is_example = row.example
-            current.confirmed_at = confirmed
-            return "confirmed"
+            assignment.confirmed_at = _confirmed_at(session, row)
+            return True
+    return False
+
+
+async def _apply_contact(
+    session: AsyncSession, path: str, row: ContactRow, problems: list[Problem]
+) -> str:
+    where = await _row_scope(session, path, row, problems)
+    if where is None:
+        return "skipped"
+    if row.deputy_for is not None:
+        return await _apply_deputy(session, path, row, where, problems)
+    if await _confirm_same(session, row, where):
+        return "confirmed"
+    current = await session.scalar(
+        select(ContactAssignment)
+        .where(*_in_scope(row, where), ContactAssignment.valid_to.is_(None))
+        .order_by(ContactAssignment.valid_from.desc())
+    )
+    if current is not None:
         if row.valid_from <= current.valid_from:
             problems.append(
                 Problem(
@@ -222,17 +257,10 @@ async def _apply_contact(
             )
             return "skipped"
         current.valid_to = row.valid_from
-    contact = Contact(
-        name=row.name,
-        title=row.title,
-        phone=row.phone,
-        email=row.email,
-        hours=row.hours,
-        url=row.url,
-        is_example=row.example,
-    )
+    contact = _new_contact(row)
     session.add(contact)
     await session.flush()
+    scope, area_id, school_id = where
     session.add(
         ContactAssignment(
             contact_id=contact.id,
@@ -241,11 +269,76 @@ async def _apply_contact(
             area_id=area_id,
             school_id=school_id,
             valid_from=row.valid_from,
-            confirmed_at=confirmed,
+            confirmed_at=_confirmed_at(session, row),
         )
     )
     await session.flush()
     return "added" if current is None else "replaced"
+
+
+def _new_contact(row: ContactRow) -> Contact:
+    return Contact(
+        name=row.name,
+        title=row.title,
+        phone=row.phone,
+        email=row.email,
+        hours=row.hours,
+        url=row.url,
+        is_example=row.example,
+    )
+
+
+async def _apply_deputy(
+    session: AsyncSession, path: str, row: ContactRow, where: Where, problems: list[Problem]
+) -> str:
+    """A deputy's row: the absence already there, or a new one for the contact it names."""
+    assert row.back_on is not None
+    found = (
+        await session.execute(
+            select(ContactAssignment.id)
+            .join(Contact, Contact.id == ContactAssignment.contact_id)
+            .where(
+                *_in_scope(row, where), in_force(row.valid_from), Contact.name == row.deputy_for
+            )
+        )
+    ).scalar()
+    if found is None:
+        message = f"ingen kontaktperson '{row.deputy_for}' här den {row.valid_from.isoformat()}"
+        problems.append(Problem(path, row.line, "deputy_for", message))
+        return "skipped"
+    absences = (
+        await session.execute(
+            select(Absence, Contact)
+            .join(Contact, Contact.id == Absence.deputy_id)
+            .where(
+                Absence.assignment_id == found,
+                Absence.starts_on < row.back_on,
+                Absence.back_on > row.valid_from,
+            )
+        )
+    ).tuples()
+    for absence, deputy in absences:
+        same = (absence.starts_on, absence.back_on) == (row.valid_from, row.back_on)
+        if same and _same_person(deputy, row):
+            return "confirmed"
+        problems.append(Problem(path, row.line, "valid_from", "en annan frånvaro gäller då"))
+        return "skipped"
+    deputy = _new_contact(row)
+    session.add(deputy)
+    await session.flush()
+    session.add(
+        Absence(
+            assignment_id=found,
+            deputy_id=deputy.id,
+            starts_on=row.valid_from,
+            back_on=row.back_on,
+            idempotency_key=f"import:{secrets.token_hex(12)}",
+            recorded_by="import",
+            recorded_at=session_now(session),
+        )
+    )
+    await session.flush()
+    return "added"
 
 
 async def export_schools(session: AsyncSession, *, excel: bool = False) -> bytes:
@@ -267,30 +360,84 @@ async def export_schools(session: AsyncSession, *, excel: bool = False) -> bytes
     return write_rows(SCHOOL_COLUMNS, rows, excel=excel)
 
 
-async def export_contacts(session: AsyncSession, *, timezone: str, excel: bool = False) -> bytes:
-    """Open assignments (current and future) in the import format: a round trip is a no-op."""
-    result = await session.execute(
-        select(ContactAssignment, Contact, School.name)
+async def export_contacts(
+    session: AsyncSession,
+    *,
+    timezone: str,
+    excel: bool = False,
+    area_ids: frozenset[str] | None = None,
+) -> bytes:
+    """The directory in the import format, per scope and role: today's contact, the deputy
+    when one covers (or is planned), and a planned successor with its date. A round trip is a
+    no-op. `area_ids`: only these areas and their schools (None: everything, the city too)."""
+    today = local_date(session_now(session), timezone)
+    query = (
+        select(ContactAssignment, Contact, School)
         .join(Contact, Contact.id == ContactAssignment.contact_id)
         .outerjoin(School, School.id == ContactAssignment.school_id)
-        .where(ContactAssignment.valid_to.is_(None))
-        .order_by(ContactAssignment.role, ContactAssignment.area_id, ContactAssignment.valid_from)
-    )
-    rows = [
-        (
-            a.role,
-            a.area_id,
-            school_name,
-            c.name,
-            c.title,
-            c.phone,
-            c.email,
-            c.hours,
-            c.url,
-            a.valid_from.isoformat(),
-            local_date(a.confirmed_at, timezone).isoformat(),
-            "ja" if c.is_example else "nej",
+        .where(or_(ContactAssignment.valid_to.is_(None), ContactAssignment.valid_to > today))
+        .order_by(
+            ContactAssignment.role,
+            func.coalesce(ContactAssignment.area_id, School.area_id, ""),
+            func.coalesce(School.name, ""),
+            ContactAssignment.valid_from,
         )
-        for a, c, school_name in result.tuples()
-    ]
+    )
+    if area_ids is not None:
+        query = query.where(
+            or_(ContactAssignment.area_id.in_(area_ids), School.area_id.in_(area_ids))
+        )
+    found = (await session.execute(query)).tuples().all()
+    deputies = await _deputies(session, [a.id for a, _, _ in found], today)
+    rows: list[tuple[object, ...]] = []
+    for assignment, contact, school in found:
+        status = "gäller" if assignment.valid_from <= today else "planerad"
+        confirmed = local_date(assignment.confirmed_at, timezone).isoformat()
+        base = _row(assignment, contact, school, assignment.valid_from, confirmed)
+        rows.append((*base, None, None, status))
+        for absence, deputy in deputies.get(assignment.id, []):
+            base = _row(assignment, deputy, school, absence.starts_on, "")
+            rows.append((*base, contact.name, absence.back_on.isoformat(), "ersättare"))
     return write_rows(CONTACT_COLUMNS, rows, excel=excel)
+
+
+async def _deputies(
+    session: AsyncSession, assignment_ids: list[int], today: date
+) -> dict[int, list[tuple[Absence, Contact]]]:
+    """The absences not over by today, with their deputies, per assignment."""
+    found: dict[int, list[tuple[Absence, Contact]]] = {}
+    if not assignment_ids:
+        return found
+    rows = await session.execute(
+        select(Absence, Contact)
+        .join(Contact, Contact.id == Absence.deputy_id)
+        .where(Absence.assignment_id.in_(assignment_ids), Absence.back_on > today)
+        .order_by(Absence.starts_on, Absence.id)
+    )
+    for absence, deputy in rows.tuples():
+        found.setdefault(absence.assignment_id, []).append((absence, deputy))
+    return found
+
+
+def _row(
+    assignment: ContactAssignment,
+    contact: Contact,
+    school: School | None,
+    valid_from: date,
+    confirmed_on: str,
+) -> tuple[object, ...]:
+    """The fields up to `example`, in `CONTACT_COLUMNS` order."""
+    return (
+        assignment.role,
+        assignment.area_id,
+        school.name if school else None,
+        contact.name,
+        contact.title,
+        contact.phone,
+        contact.email,
+        contact.hours,
+        contact.url,
+        valid_from.isoformat(),
+        confirmed_on,
+        "ja" if contact.is_example else "nej",
+    )

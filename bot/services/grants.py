@@ -135,3 +135,10 @@ async def admins_of_areas(session: AsyncSession) -> dict[str, list[int]]:
     for area_id, user_id in rows.tuples():
         admins.setdefault(area_id, []).append(user_id)
     return admins
+
+
+async def admin_user_ids(session: AsyncSession) -> tuple[set[int], set[int]]:
+    """(users with an active area-admin grant, users whose grants are all revoked)."""
+    active = set(await session.scalars(select(Grant.user_id).where(Grant.revoked_at.is_(None))))
+    revoked = await session.scalars(select(Grant.user_id).where(Grant.revoked_at.is_not(None)))
+    return active, set(revoked) - active
