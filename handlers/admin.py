@@ -1,6 +1,7 @@
 """Admin commands: /bekrafta, /behorighet, /kod, /historik, /leveranser (English aliases too).
 
-Callback data: "bk:<assignment id>" (confirm an entry), "gr:rv:<grant id>" (revoke a role),
+Callback data: "bk:<assignment id>" (show an entry in full), "bk:ok:<assignment id>" (it is
+still correct), "bk:fix" (it is not), "gr:rv:<grant id>" (revoke a role),
 "hi:a:<area>"/"hi:s:<school>" (history of a candidate). Every press is re-checked by the service
 against the database and the admin's own areas; a refusal is audited there.
 """
@@ -22,9 +23,11 @@ from bot.services import authz, grants, invites, outbox
 from bot.services.agreements import find_area
 from bot.services.entries import (
     Entry,
+    EntryDetail,
     HistoryLine,
     ScopeHistory,
     confirm_entry,
+    entry_detail,
     my_entries,
     scope_history,
 )
@@ -41,7 +44,8 @@ from handlers import menus
 from handlers.admin_common import actor_of, refuse, run_button
 from handlers.common import Action, BotContext, reply, user_action
 
-CONFIRM = re.compile(r"^bk:(\d{1,12})$")
+SHOW = re.compile(r"^bk:(\d{1,12})$")
+CONFIRM = re.compile(r"^bk:ok:(\d{1,12})$")
 REVOKE = re.compile(r"^gr:rv:(\d{1,12})$")
 HISTORY = re.compile(r"^hi:([as]:[a-z0-9-]{1,40})$")
 MAX_ENTRY_BUTTONS = 40
@@ -54,13 +58,20 @@ def _role_label(role: str, tr: Translator) -> str:
     return tr._("kontaktperson")
 
 
-def _entry_label(entry: Entry, tr: Translator) -> str:
+def _entry_line(number: int, entry: Entry, tr: Translator) -> str:
     mark = "⚠️ " if entry.is_stale else ""
-    return f"{mark}{entry.scope_name} – {_role_label(entry.role, tr)}: {entry.name}"[:60]
+    return tr._("{number}. {mark}{scope} – {role}: {name} (bekräftad {date})").format(
+        number=number,
+        mark=mark,
+        scope=escape(entry.scope_name),
+        role=_role_label(entry.role, tr),
+        name=escape(entry.name),
+        date=tr.date(entry.confirmed_on),
+    )
 
 
 async def confirm_command(update: Update, context: BotContext) -> None:
-    """/bekrafta: the admin's entries as buttons; a press confirms one as still correct."""
+    """/bekrafta: the admin's entries as a numbered list; a number shows that entry in full."""
     async with user_action(update, context) as action:
         settings = action.services.settings
         stale_after = timedelta(days=settings.stale_after_days)
@@ -75,29 +86,84 @@ async def confirm_command(update: Update, context: BotContext) -> None:
         except NotAuthorized:
             await refuse(update, action.tr)
             return
+        tr = action.tr
         if not entries:
-            await reply(update, action.tr._("Det finns inga uppgifter i dina områden."))
+            await reply(update, tr._("Det finns inga uppgifter i dina områden."))
             return
-        rows = [
-            [
-                InlineKeyboardButton(
-                    _entry_label(entry, action.tr), callback_data=f"bk:{entry.assignment_id}"
-                )
-            ]
-            for entry in entries[:MAX_ENTRY_BUTTONS]
-        ]
-        await reply(
-            update,
-            action.tr._(
-                "Tryck på en uppgift som fortfarande stämmer, så bekräftar jag den. "
-                "⚠️ = inte bekräftad på {days} dagar. Stämmer något inte? Använd /overlamning."
+        shown = entries[:MAX_ENTRY_BUTTONS]
+        lines = [
+            tr._(
+                "Välj en uppgift med dess nummer, så visar jag den i sin helhet innan du "
+                "bekräftar den. ⚠️ = inte bekräftad på {days} dagar."
             ).format(days=stale_after.days),
-            reply_markup=InlineKeyboardMarkup(rows),
+            "",
+            *(_entry_line(n, e, tr) for n, e in enumerate(shown, start=1)),
+        ]
+        buttons = [
+            InlineKeyboardButton(str(n), callback_data=f"bk:{e.assignment_id}")
+            for n, e in enumerate(shown, start=1)
+        ]
+        rows = [buttons[i : i + 5] for i in range(0, len(buttons), 5)]
+        await reply(update, "\n".join(lines), reply_markup=InlineKeyboardMarkup(rows))
+
+
+async def show_entry_button(update: Update, context: BotContext) -> None:
+    """A number pressed: the entry in full, and "Stämmer detta?"."""
+    async with user_action(update, context) as action:
+        settings = action.services.settings
+        detail = await run_button(
+            update,
+            action,
+            SHOW,
+            lambda found: entry_detail(
+                action.session,
+                actor_of(update, context),
+                int(found.group(1)),
+                action.today,
+                timedelta(days=settings.stale_after_days),
+                timezone=settings.timezone,
+            ),
         )
+        if detail is None:
+            return
+        tr = action.tr
+        keyboard = InlineKeyboardMarkup(
+            [
+                [
+                    InlineKeyboardButton(
+                        tr._("✅ Ja, det stämmer"),
+                        callback_data=f"bk:ok:{detail.entry.assignment_id}",
+                    ),
+                    InlineKeyboardButton(tr._("Nej"), callback_data="bk:fix"),
+                ]
+            ]
+        )
+        await reply(update, _detail_text(detail, tr), reply_markup=keyboard)
+
+
+def _detail_text(detail: EntryDetail, tr: Translator) -> str:
+    entry = detail.entry
+    lines = [
+        f"<b>{escape(entry.scope_name)}</b> – {_role_label(entry.role, tr)}",
+        f"<b>{escape(entry.name)}</b>",
+    ]
+    if detail.title:
+        lines.append(escape(detail.title))
+    if detail.phone:
+        lines.append(tr._("Telefon: {phone}").format(phone=escape(detail.phone)))
+    if detail.email:
+        lines.append(tr._("E-post: {email}").format(email=escape(detail.email)))
+    if detail.hours:
+        lines.append(tr._("Tider: {hours}").format(hours=escape(detail.hours)))
+    if detail.url:
+        lines.append(tr._("E-tjänst: {url}").format(url=escape(detail.url)))
+    lines.append(tr._("Bekräftad {date}").format(date=tr.date(entry.confirmed_on)))
+    lines += ["", tr._("<b>Stämmer detta?</b>")]
+    return "\n".join(lines)
 
 
 async def confirm_button(update: Update, context: BotContext) -> None:
-    """ "Still correct" on one entry."""
+    """ "Ja, det stämmer": stamp the entry as still correct."""
     async with user_action(update, context) as action:
         entry = await run_button(
             update,
@@ -109,10 +175,28 @@ async def confirm_button(update: Update, context: BotContext) -> None:
         )
         if entry is None:
             return
+        assert update.callback_query is not None
+        await update.callback_query.edit_message_reply_markup(None)
         await reply(
             update,
             action.tr._("Bekräftat: {scope} – {name}. Tack!").format(
                 scope=escape(entry.scope_name), name=escape(entry.name)
+            ),
+        )
+
+
+async def fix_button(update: Update, context: BotContext) -> None:
+    """ "Nej": how to put it right; nothing is stamped."""
+    assert update.callback_query is not None
+    async with user_action(update, context) as action:
+        await update.callback_query.answer()
+        await update.callback_query.edit_message_reply_markup(None)
+        await reply(
+            update,
+            action.tr._(
+                "Inget har bekräftats. Är det en ny person, använd /overlamning. Är det en "
+                "uppgift som ska rättas, använd /planerat för en planerad ändring, eller be "
+                "stadens administratör importera den rättade filen från /exportera."
             ),
         )
 
@@ -411,7 +495,9 @@ async def deliveries_command(update: Update, context: BotContext) -> None:
 def build_handlers() -> list[BaseHandler[Update, BotContext, Any]]:
     return [
         CommandHandler(["bekrafta", "confirm"], confirm_command),
-        CallbackQueryHandler(confirm_button, pattern=r"^bk:"),
+        CallbackQueryHandler(confirm_button, pattern=r"^bk:ok:"),
+        CallbackQueryHandler(fix_button, pattern=r"^bk:fix$"),
+        CallbackQueryHandler(show_entry_button, pattern=r"^bk:"),
         CommandHandler(["behorighet", "access"], access_command),
         CallbackQueryHandler(revoke_button, pattern=r"^gr:"),
         CommandHandler(["kod", "code"], redeem_command),

@@ -105,10 +105,21 @@ async def test_confirm_stamps_a_stale_entry_and_refuses_other_areas(
         admin = ChatDriver(app, api, user_id=ADMIN)
         assert "Inte bekräftad sedan" in sent(await admin.send("Skarpnäck"))
         text = sent(await admin.send("/bekrafta"))
-        assert "fortfarande stämmer" in text
+        assert "i sin helhet innan du bekräftar" in text
+        # A numbered list, numbered buttons: no label is ever cut off.
+        (line,) = [x for x in text.split("\n") if "⚠️ Skarpnäck – kontaktperson" in x]
+        number = line.split(".", 1)[0]
+        assert len(line) > 60 and line.endswith(")")
         labels = [label for label, _ in admin.buttons(admin.last_message())]
-        stale = next(label for label in labels if label.startswith("⚠️ Skarpnäck – kontaktperson"))
-        assert "Bekräftat" in sent(await admin.press(stale))
+        assert labels == [str(n) for n in range(1, len(labels) + 1)]
+        shown = sent(await admin.press(number))
+        assert "Stämmer detta?" in shown and "Telefon:" in shown and "E-post:" in shown
+        assert await count(app, AuditEvent, AuditEvent.action == "assignment.confirm") == 0
+        assert "Inget har bekräftats" in sent(await admin.press("Nej"))
+        assert "Inte bekräftad sedan" in sent(await admin.send("Skarpnäck"))
+        await admin.send("/bekrafta")
+        await admin.press(number)
+        assert "Bekräftat" in sent(await admin.press("✅ Ja, det stämmer"))
         assert "Inte bekräftad sedan" not in sent(await admin.send("Skarpnäck"))
         assert await count(app, AuditEvent, AuditEvent.action == "assignment.confirm") == 1
 
@@ -117,7 +128,8 @@ async def test_confirm_stamps_a_stale_entry_and_refuses_other_areas(
                 select(ContactAssignment.id).where(ContactAssignment.area_id == "bromma")
             )
         assert "bara administratörer" in sent(await admin.press(data=f"bk:{bromma}"))
-        assert await count(app, AuditEvent, AuditEvent.action == "refused") == 1
+        assert "bara administratörer" in sent(await admin.press(data=f"bk:ok:{bromma}"))
+        assert await count(app, AuditEvent, AuditEvent.action == "refused") == 2
         teacher = ChatDriver(app, api, user_id=FOLLOWER)
         assert "bara administratörer" in sent(await teacher.send("/bekrafta"))
 

@@ -90,10 +90,22 @@ async def my_entries(
     )
 
 
-async def confirm_entry(
-    session: AsyncSession, actor: Actor, assignment_id: int, today: date
-) -> Entry:
-    """Stamp an entry in force today as confirmed now ("still correct"); audit it."""
+@dataclass(frozen=True)
+class EntryDetail:
+    """One entry in full, as the admin confirms it: where, which role, every detail."""
+
+    entry: Entry
+    title: str | None
+    phone: str | None
+    email: str | None
+    hours: str | None
+    url: str | None
+
+
+async def _entry_in_force(
+    session: AsyncSession, actor: Actor, assignment_id: int, today: date, action: str
+) -> tuple[ContactAssignment, School | None, str]:
+    """The assignment in force today, its school and area, if the admin may confirm it."""
     row = (
         (
             await session.execute(
@@ -110,9 +122,51 @@ async def confirm_entry(
     if assignment is not None:
         area_id = school.area_id if school is not None else assignment.area_id
     if assignment is None or area_id is None:
-        await require_admin(session, actor, "confirm")
+        await require_admin(session, actor, action)
         raise UnknownTarget(str(assignment_id))
-    await require_area(session, actor, area_id, "confirm", f"assignment:{assignment_id}")
+    await require_area(session, actor, area_id, action, f"assignment:{assignment_id}")
+    return assignment, school, area_id
+
+
+async def entry_detail(
+    session: AsyncSession,
+    actor: Actor,
+    assignment_id: int,
+    today: date,
+    stale_after: timedelta,
+    *,
+    timezone: str,
+) -> EntryDetail:
+    """One of the admin's entries in full, to check before confirming it."""
+    assignment, school, area_id = await _entry_in_force(
+        session, actor, assignment_id, today, "confirm"
+    )
+    contact = await session.get(Contact, assignment.contact_id)
+    area = await session.get(Area, area_id)
+    confirmed_on = local_date(assignment.confirmed_at, timezone)
+    entry = Entry(
+        assignment.id,
+        assignment.role,
+        area_id,
+        school.name if school else (area.name if area else area_id),
+        contact.name if contact else "",
+        confirmed_on,
+        today - confirmed_on > stale_after,
+    )
+    if contact is None:  # pragma: no cover - guarded by a foreign key
+        return EntryDetail(entry, None, None, None, None, None)
+    return EntryDetail(
+        entry, contact.title, contact.phone, contact.email, contact.hours, contact.url
+    )
+
+
+async def confirm_entry(
+    session: AsyncSession, actor: Actor, assignment_id: int, today: date
+) -> Entry:
+    """Stamp an entry in force today as confirmed now ("still correct"); audit it."""
+    assignment, school, area_id = await _entry_in_force(
+        session, actor, assignment_id, today, "confirm"
+    )
     before = as_utc(assignment.confirmed_at).isoformat()
     assignment.confirmed_at = session_now(session)
     await session.flush()
