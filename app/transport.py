@@ -158,7 +158,8 @@ class EmulatedBotApi(BaseRequest):
             data["caption"] = message.text
         else:
             data["text"] = message.text
-        if message.reply_markup:
+        if message.reply_markup and "inline_keyboard" in message.reply_markup:
+            # Telegram echoes only inline keyboards; a reply keyboard is not part of a message.
             data["reply_markup"] = message.reply_markup
         return data
 

@@ -9,16 +9,31 @@ against the database and the admin's own areas; a refusal is audited there.
 from __future__ import annotations
 
 import re
+import secrets
 from datetime import timedelta
 from html import escape
 from typing import Any
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
+from telegram import (
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    KeyboardButton,
+    KeyboardButtonRequestUsers,
+    ReplyKeyboardMarkup,
+    ReplyKeyboardRemove,
+    Update,
+)
+from telegram.ext import (
+    BaseHandler,
+    CallbackQueryHandler,
+    CommandHandler,
+    MessageHandler,
+    filters,
+)
 
 from bot.clock import local_date
 from bot.i18n import Translator
-from bot.models import ContactRole
+from bot.models import AuditEvent, ContactRole
 from bot.services import authz, grants, invites, outbox
 from bot.services.agreements import find_area
 from bot.services.entries import (
@@ -36,6 +51,7 @@ from bot.services.errors import (
     InvalidInviteDays,
     InviteProblem,
     NotAuthorized,
+    NotStarted,
     UnknownArea,
     UnknownTarget,
 )
@@ -47,6 +63,8 @@ from handlers.common import Action, BotContext, reply, user_action
 SHOW = re.compile(r"^bk:(\d{1,12})$")
 CONFIRM = re.compile(r"^bk:ok:(\d{1,12})$")
 REVOKE = re.compile(r"^gr:rv:(\d{1,12})$")
+REVOKE_OK = re.compile(r"^gr:ok:(\d{1,12})$")
+PICK_KEY = "grant_pick"
 HISTORY = re.compile(r"^hi:([as]:[a-z0-9-]{1,40})$")
 MAX_ENTRY_BUTTONS = 40
 DEFAULT_INVITE_DAYS = 7
@@ -201,87 +219,188 @@ async def fix_button(update: Update, context: BotContext) -> None:
         )
 
 
-def _access_help(tr: Translator) -> str:
-    return tr._(
-        "/behorighet ge &lt;telegram-id&gt; &lt;område&gt; – gör någon till administratör\n"
-        "/behorighet ta &lt;telegram-id&gt; &lt;område&gt; – ta bort behörigheten\n"
-        "/behorighet kod &lt;område&gt; [dagar] – skapa en engångskod att ge vidare"
-    )
+def _access_help(tr: Translator, *, city_admin: bool) -> str:
+    if city_admin:
+        return tr._(
+            "/behorighet ge &lt;område&gt; – välj en person som har startat boten och gör hen "
+            "till administratör\n"
+            "/behorighet kod &lt;område&gt; [dagar] – skapa en engångskod att ge vidare\n"
+            "Ta bort en behörighet: tryck på personen i listan, så frågar jag först."
+        )
+    return tr._("/behorighet kod [dagar] – bjud in en kollega till ditt område med en engångskod")
 
 
 async def access_command(update: Update, context: BotContext) -> None:
-    """/behorighet: city admins list, grant and revoke area-admin roles, or create a code."""
-    assert update.effective_user is not None
+    """/behorighet: who administers what, recent changes, invites and (city admins) roles."""
     args = [a for a in (context.args or []) if a.strip()]
     async with user_action(update, context) as action:
         actor = actor_of(update, context)
-        tr = action.tr
+        granted = await authz.permissions(action.session, actor)
+        verb, rest = (args[0].lower(), args[1:]) if args else ("", [])
         try:
             if not args:
-                await _list_grants(update, action, actor)
-                return
-            verb, rest = args[0].lower(), args[1:]
-            if verb in ("ge", "grant", "ta", "revoke") and len(rest) >= 2 and rest[0].isdigit():
-                await _change_grant(update, action, actor, verb, int(rest[0]), rest[1:])
-            elif verb in ("kod", "code") and rest:
-                await _create_code(update, action, actor, rest)
-            else:
-                await authz.require_city_admin(action.session, actor, "grant.help", "-")
-                await reply(update, _access_help(tr))
-        except NotAuthorized:
-            await reply(
-                update,
-                tr._(
-                    "Behörigheter delas ut av stadens administratörer. Ditt Telegram-id är "
-                    "<code>{id}</code> – ge det till den som ska ge dig behörighet, eller skriv "
-                    "/kod och koden du har fått."
-                ).format(id=update.effective_user.id),
-            )
+                await _overview(update, action, actor, granted)
+            elif verb in ("ge", "grant"):
+                await _ask_for_user(update, context, action, actor, rest)
+            elif verb in ("kod", "code"):
+                await _create_code(update, action, actor, granted, rest)
+            else:  # "ta" and anything else: the list has the revoke buttons
+                await authz.require_admin(action.session, actor, "grant.help")
+                await _overview(update, action, actor, granted)
+        except NotAuthorized as error:
+            await reply(update, _missing_right(error.action, granted, action))
 
 
-async def _list_grants(update: Update, action: Action, actor: authz.Actor) -> None:
+def _missing_right(what: str, granted: authz.Permissions, action: Action) -> str:
+    """The refusal, saying exactly which right is missing and what the admin can do instead."""
     tr = action.tr
-    active = await grants.active_grants(action.session, actor)
+    if not granted.is_admin:
+        return tr._(
+            "Behörigheter ges med en engångskod från en administratör för ditt område eller "
+            "från stadens administratörer. Har du fått en kod, skriv /kod och koden."
+        )
+    names = ", ".join(sorted(action.services.geography.area(area).name for area in granted.areas))
+    if what == "invite.create":
+        return tr._(
+            "Du är administratör för {areas} och kan bara bjuda in kollegor dit. Skriv "
+            "/behorighet kod för en engångskod."
+        ).format(areas=escape(names))
+    return tr._(
+        "Att ge eller ta bort behörigheter direkt kan bara stadens administratörer. Du är "
+        "administratör för {areas} och kan bjuda in en kollega dit med /behorighet kod."
+    ).format(areas=escape(names))
+
+
+async def _overview(
+    update: Update, action: Action, actor: authz.Actor, granted: authz.Permissions
+) -> None:
+    tr = action.tr
+    active = await grants.visible_grants(action.session, actor)
+    zone = action.services.settings.timezone
     lines = [tr._("<b>Administratörer per område</b>")]
     rows = []
     for grant in active:
         area = action.services.geography.area(grant.area_id).name
-        lines.append(f"• {grant.user_id} – {escape(area)}")
-        label = tr._("Ta bort {user} ({area})").format(user=grant.user_id, area=area)
-        rows.append([InlineKeyboardButton(label[:60], callback_data=f"gr:rv:{grant.id}")])
+        since = tr.date(local_date(grant.granted_at, zone))
+        lines.append(
+            tr._("• {user} – {area}, sedan {date}").format(
+                user=grant.user_id, area=escape(area), date=since
+            )
+        )
+        if granted.city_admin:
+            label = tr._("Ta bort {user} ({area})").format(user=grant.user_id, area=area)
+            rows.append([InlineKeyboardButton(label, callback_data=f"gr:rv:{grant.id}")])
     if not active:
         lines.append(tr._("Inga ännu."))
-    lines += ["", _access_help(tr)]
+    changes = await grants.role_changes(action.session, actor)
+    if changes:
+        lines += ["", tr._("<b>Senaste ändringar</b>")]
+        lines += [_change_line(event, action) for event in changes]
+    lines += ["", _access_help(tr, city_admin=granted.city_admin)]
     await reply(update, "\n".join(lines), reply_markup=InlineKeyboardMarkup(rows))
 
 
-async def _change_grant(
-    update: Update, action: Action, actor: authz.Actor, verb: str, user_id: int, area: list[str]
-) -> None:
+def _change_line(event: AuditEvent, action: Action) -> str:
     tr = action.tr
-    # None when the text names no area: the service refuses a non-city-admin first.
-    area_id = find_area(action.services.geography.areas, " ".join(area))
-    try:
-        if verb in ("ge", "grant"):
-            _, is_new = await grants.grant_area_admin(action.session, actor, user_id, area_id)
-            await menus.show_admin_menu(update.get_bot(), user_id)
-            text = (
-                tr._("{user} är nu administratör för {area}.")
-                if is_new
-                else tr._("{user} är redan administratör för {area}.")
-            )
-        else:
-            await grants.revoke_area_admin(action.session, actor, user_id, area_id)
-            await _menu_after_revoke(update, action, user_id)
-            text = tr._("{user} är inte längre administratör för {area}.")
-    except UnknownArea:
-        await reply(update, tr._("Det området känner jag inte till. Skriv till exempel Bromma."))
+    data = event.after or event.before or {}
+    area_id = str(data.get("area_id") or "")
+    area = action.services.geography.area(area_id).name if area_id else "?"
+    texts = {
+        "grant.add": tr._("{date}: {user} blev administratör för {area} (av {by})"),
+        "grant.revoke": tr._("{date}: {user} är inte längre administratör för {area} (av {by})"),
+        "invite.create": tr._("{date}: {by} skapade en engångskod för {area}"),
+        "invite.redeem": tr._("{date}: {by} använde en engångskod för {area}"),
+    }
+    return "• " + texts[event.action].format(
+        date=tr.date(local_date(event.at, action.services.settings.timezone)),
+        user=data.get("user_id", "?"),
+        area=escape(area),
+        by=escape(event.actor),
+    )
+
+
+async def _ask_for_user(
+    update: Update, context: BotContext, action: Action, actor: authz.Actor, rest: list[str]
+) -> None:
+    """A city admin picks the person with Telegram's own user picker, never a typed id."""
+    tr = action.tr
+    await authz.require_city_admin(action.session, actor, "grant.add", "-")
+    if rest and rest[0].isdecimal():
+        await reply(
+            update,
+            tr._(
+                "Jag tar inte emot telegram-id:n som skrivs in. Skriv /behorighet ge och "
+                "området, och välj personen med knappen – eller ge hen en engångskod."
+            ),
+        )
         return
-    except UnknownTarget:  # revoking a role the user does not have
-        text = tr._("{user} är inte administratör för {area}.")
-    assert area_id is not None  # the service knew the area
-    area_name = escape(action.services.geography.area(area_id).name)
-    await reply(update, text.format(user=user_id, area=area_name))
+    area_id = find_area(action.services.geography.areas, " ".join(rest))
+    if area_id is None:
+        await reply(update, tr._("Skriv till exempel: /behorighet ge Kungsholmen"))
+        return
+    request_id = secrets.randbelow(2**31 - 1) + 1
+    assert context.user_data is not None
+    context.user_data[PICK_KEY] = {"request_id": request_id, "area_id": area_id}
+    picker = KeyboardButton(
+        tr._("Välj person"),
+        request_users=KeyboardButtonRequestUsers(
+            request_id, user_is_bot=False, max_quantity=1, request_name=True
+        ),
+    )
+    await reply(
+        update,
+        tr._(
+            "Vem ska bli administratör för {area}? Tryck på knappen och välj personen. Hen "
+            "måste ha startat Kontaktlotsen (skrivit /start till mig)."
+        ).format(area=escape(action.services.geography.area(area_id).name)),
+        reply_markup=ReplyKeyboardMarkup([[picker]], one_time_keyboard=True, resize_keyboard=True),
+    )
+
+
+async def picked_user(update: Update, context: BotContext) -> None:
+    """The person picked with the button: give them the role (audited), and their menu."""
+    message = update.message
+    assert message is not None and message.users_shared is not None
+    assert context.user_data is not None
+    pending = context.user_data.pop(PICK_KEY, None)
+    shared = message.users_shared
+    async with user_action(update, context) as action:
+        tr = action.tr
+        done = ReplyKeyboardRemove()
+        if not pending or pending.get("request_id") != shared.request_id or not shared.users:
+            await reply(
+                update, tr._("Börja om med /behorighet ge och området."), reply_markup=done
+            )
+            return
+        person = shared.users[0]
+        area_id = str(pending["area_id"])
+        try:
+            _, is_new = await grants.grant_picked_user(
+                action.session, actor_of(update, context), person.user_id, area_id
+            )
+        except NotStarted:
+            text = tr._(
+                "{name} har inte startat Kontaktlotsen än. Be hen skriva /start till mig och "
+                "försök igen, eller ge hen en engångskod med /behorighet kod."
+            )
+        except NotAuthorized:
+            await refuse(update, tr)
+            return
+        else:
+            await menus.show_admin_menu(update.get_bot(), person.user_id)
+            text = (
+                tr._("{name} är nu administratör för {area}.")
+                if is_new
+                else tr._("{name} är redan administratör för {area}.")
+            )
+        await reply(
+            update,
+            text.format(
+                name=escape(person.first_name or str(person.user_id)),
+                area=escape(action.services.geography.area(area_id).name),
+            ),
+            reply_markup=done,
+        )
 
 
 async def _menu_after_revoke(update: Update, action: Action, user_id: int) -> None:
@@ -292,13 +411,19 @@ async def _menu_after_revoke(update: Update, action: Action, user_id: int) -> No
 
 
 async def _create_code(
-    update: Update, action: Action, actor: authz.Actor, rest: list[str]
+    update: Update,
+    action: Action,
+    actor: authz.Actor,
+    granted: authz.Permissions,
+    rest: list[str],
 ) -> None:
     tr = action.tr
     days = DEFAULT_INVITE_DAYS
-    if len(rest) > 1 and rest[-1].isdigit():
+    if rest and rest[-1].isdecimal():
         days, rest = int(rest[-1]), rest[:-1]
-    area_id = find_area(action.services.geography.areas, " ".join(rest))
+    area_id = find_area(action.services.geography.areas, " ".join(rest)) if rest else None
+    if not rest and len(granted.areas) == 1 and not granted.city_admin:
+        (area_id,) = granted.areas  # an area admin invites a colleague to her own area
     try:
         created = await invites.create_invite(
             action.session, actor, area_id, days, action.services.clock.now()
@@ -326,18 +451,52 @@ async def _create_code(
 
 
 async def revoke_button(update: Update, context: BotContext) -> None:
-    """Revoke one area-admin role from the list."""
+    """A person in the list: ask before their role is taken away."""
     async with user_action(update, context) as action:
         grant = await run_button(
             update,
             action,
             REVOKE,
+            lambda found: grants.grant_to_revoke(
+                action.session, actor_of(update, context), int(found.group(1))
+            ),
+        )
+        if grant is None:
+            return
+        tr = action.tr
+        keyboard = InlineKeyboardMarkup(
+            [
+                [
+                    InlineKeyboardButton(tr._("Ja, ta bort"), callback_data=f"gr:ok:{grant.id}"),
+                    InlineKeyboardButton(tr._("Avbryt"), callback_data="gr:no"),
+                ]
+            ]
+        )
+        await reply(
+            update,
+            tr._("Ta bort behörigheten för {user} i {area}?").format(
+                user=grant.user_id,
+                area=escape(action.services.geography.area(grant.area_id).name),
+            ),
+            reply_markup=keyboard,
+        )
+
+
+async def revoke_confirmed(update: Update, context: BotContext) -> None:
+    """ "Ja, ta bort": revoke the role (audited); their menu loses the admin commands."""
+    async with user_action(update, context) as action:
+        grant = await run_button(
+            update,
+            action,
+            REVOKE_OK,
             lambda found: grants.revoke_grant(
                 action.session, actor_of(update, context), int(found.group(1))
             ),
         )
         if grant is None:
             return
+        assert update.callback_query is not None
+        await update.callback_query.edit_message_reply_markup(None)
         await _menu_after_revoke(update, action, grant.user_id)
         await reply(
             update,
@@ -346,6 +505,15 @@ async def revoke_button(update: Update, context: BotContext) -> None:
                 area=escape(action.services.geography.area(grant.area_id).name),
             ),
         )
+
+
+async def revoke_cancelled(update: Update, context: BotContext) -> None:
+    """ "Avbryt": nothing changes."""
+    assert update.callback_query is not None
+    async with user_action(update, context) as action:
+        await update.callback_query.answer()
+        await update.callback_query.edit_message_reply_markup(None)
+        await reply(update, action.tr._("Inget har ändrats."))
 
 
 async def redeem_command(update: Update, context: BotContext) -> None:
@@ -499,7 +667,10 @@ def build_handlers() -> list[BaseHandler[Update, BotContext, Any]]:
         CallbackQueryHandler(fix_button, pattern=r"^bk:fix$"),
         CallbackQueryHandler(show_entry_button, pattern=r"^bk:"),
         CommandHandler(["behorighet", "access"], access_command),
+        CallbackQueryHandler(revoke_confirmed, pattern=r"^gr:ok:"),
+        CallbackQueryHandler(revoke_cancelled, pattern=r"^gr:no$"),
         CallbackQueryHandler(revoke_button, pattern=r"^gr:"),
+        MessageHandler(filters.StatusUpdate.USERS_SHARED, picked_user),
         CommandHandler(["kod", "code"], redeem_command),
         CommandHandler(["historik", "history"], history_command),
         CallbackQueryHandler(history_button, pattern=r"^hi:"),

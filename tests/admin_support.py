@@ -131,5 +131,18 @@ async def walk_handover(
     return calls
 
 
+def picker_request_id(chat: ChatDriver) -> int:
+    """The request id of the "Välj person" button the bot showed last."""
+    markup = chat.last_message().reply_markup or {}
+    (button,) = [b for row in markup.get("keyboard", []) for b in row]
+    return int(button["request_users"]["request_id"])
+
+
+async def pick_admin(city: ChatDriver, user_id: int, area: str, name: str = "Anna") -> str:
+    """A city admin makes `user_id` an admin of `area` by picking them (never a typed id)."""
+    await city.send(f"/behorighet ge {area}")
+    return sent(await city.share_user(picker_request_id(city), user_id, name))
+
+
 def days(n: int) -> timedelta:
     return timedelta(days=n)

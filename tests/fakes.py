@@ -85,6 +85,20 @@ class ChatDriver:
             data = self.button_data(message, label)
         return await self.process(self.factory.callback(data, message))
 
+    async def share_user(self, request_id: int, user_id: int, first_name: str) -> list[ApiCall]:
+        """Pick a person with a "request users" button (Telegram sends their id, not typed)."""
+        update = self.factory.message("")
+        assert update.message is not None
+        body = update.message.to_dict()
+        body.pop("text", None)
+        body["users_shared"] = {
+            "request_id": request_id,
+            "users": [{"user_id": user_id, "first_name": first_name}],
+        }
+        shared = Update.de_json({"update_id": update.update_id, "message": body}, update.get_bot())
+        assert shared is not None
+        return await self.process(shared)
+
     def my_messages(self) -> list[SentMessage]:
         return [
             m for (chat, _), m in sorted(self.api.state.messages.items()) if chat == self.user_id

@@ -8,7 +8,7 @@ from typing import Any
 
 from app.transport import ApiCall
 from bot.config import Settings
-from tests.admin_support import ADMIN, CITY_ADMIN, FOLLOWER, admin_app, grant, sent
+from tests.admin_support import ADMIN, CITY_ADMIN, FOLLOWER, admin_app, grant, pick_admin, sent
 from tests.fakes import ChatDriver, RecordingBotApi
 
 
@@ -54,7 +54,7 @@ async def test_admins_get_the_admin_menu_in_both_languages_and_staff_do_not(
 
         # Granted: the admin's chat gets the menu; revoked: it goes back to the staff menu.
         await ChatDriver(app, api, user_id=ADMIN).send("/start")
-        await city.send(f"/behorighet ge {ADMIN} Kungsholmen")
+        await pick_admin(city, ADMIN, "Kungsholmen")
         assert {call.params.get("language_code") for call in chat_menus(api, ADMIN)} == {
             None,
             "sv",
@@ -62,7 +62,9 @@ async def test_admins_get_the_admin_menu_in_both_languages_and_staff_do_not(
         }
         assert "/planerat" in sent(await ChatDriver(app, api, user_id=ADMIN).send("/hjalp"))
         assert chat_menus(api, ADMIN, "deleteMyCommands") == []
-        await city.send(f"/behorighet ta {ADMIN} Kungsholmen")
+        await city.send("/behorighet")
+        await city.press(f"Ta bort {ADMIN} (Kungsholmen)")
+        await city.press("Ja, ta bort")
         assert len(chat_menus(api, ADMIN, "deleteMyCommands")) == 3
         assert "/overlamning" not in sent(await ChatDriver(app, api, user_id=ADMIN).send("/hjalp"))
 

@@ -12,6 +12,7 @@ Exception hierarchy::
      ├── OverlappingAbsence       an absence already covers part of the period
      ├── SamePerson               a handover to the contact it would replace
      ├── NotPlanned               a handover already in effect (or a later one is planned)
+     ├── NotStarted               a user picked for a role has never started the bot
      ├── InvalidInviteDays        an invite code valid for too few or too many days
      └── InvalidInvite            unknown, used or expired code (the refusal is audited)
 
@@ -91,6 +92,10 @@ class NotPlanned(AdminError):
     def __init__(self, later: date | None = None) -> None:
         super().__init__("not a planned handover")
         self.later = later
+
+
+class NotStarted(AdminError):
+    """A role can only go to someone who has started the bot (and so can be told)."""
 
 
 class InvalidInviteDays(AdminError):

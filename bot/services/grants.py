@@ -8,10 +8,10 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import session_now
-from bot.models import Area, Grant, GrantRole
+from bot.models import Area, AuditEvent, Grant, GrantRole, User
 from bot.services import audit
-from bot.services.authz import Actor, require_city_admin
-from bot.services.errors import UnknownArea, UnknownTarget
+from bot.services.authz import Actor, require_admin, require_city_admin
+from bot.services.errors import NotStarted, UnknownArea, UnknownTarget
 
 
 def _grant_json(grant: Grant) -> dict[str, object]:
@@ -75,6 +75,30 @@ async def grant_area_admin(
     return await add_grant(session, actor.label, user_id, await _require_area(session, area_id))
 
 
+async def grant_picked_user(
+    session: AsyncSession, actor: Actor, user_id: int, area_id: str | None
+) -> tuple[Grant, bool]:
+    """A city admin makes a user picked in Telegram (never a typed id) an admin of an area.
+
+    Only someone who has started the bot can get a role (`NotStarted`): they can be told, and
+    their menu can show the admin commands.
+    """
+    await require_city_admin(session, actor, "grant.add", f"a:{area_id or '?'}")
+    area_id = await _require_area(session, area_id)
+    if await session.get(User, user_id) is None:
+        raise NotStarted()
+    return await add_grant(session, actor.label, user_id, area_id)
+
+
+async def grant_to_revoke(session: AsyncSession, actor: Actor, grant_id: int) -> Grant:
+    """The active grant a city admin is about to revoke (to ask first)."""
+    await require_city_admin(session, actor, "grant.revoke", f"grant:{grant_id}")
+    grant = await session.get(Grant, grant_id)
+    if grant is None or grant.revoked_at is not None:
+        raise UnknownTarget(f"grant:{grant_id}")
+    return grant
+
+
 async def revoke_area_admin(
     session: AsyncSession, actor: Actor, user_id: int, area_id: str | None
 ) -> Grant:
@@ -122,6 +146,37 @@ async def active_grants(session: AsyncSession, actor: Actor) -> Sequence[Grant]:
             select(Grant).where(Grant.revoked_at.is_(None)).order_by(Grant.area_id, Grant.id)
         )
     ).all()
+
+
+async def visible_grants(session: AsyncSession, actor: Actor) -> Sequence[Grant]:
+    """The active grants an admin may see: every one for a city admin, their areas' otherwise."""
+    granted = await require_admin(session, actor, "grant.list")
+    query = select(Grant).where(Grant.revoked_at.is_(None)).order_by(Grant.area_id, Grant.id)
+    if granted.area_filter is not None:
+        query = query.where(Grant.area_id.in_(granted.area_filter))
+    return (await session.scalars(query)).all()
+
+
+ROLE_ACTIONS = ("grant.add", "grant.revoke", "invite.create", "invite.redeem")
+
+
+async def role_changes(
+    session: AsyncSession, actor: Actor, *, limit: int = 10
+) -> list[AuditEvent]:
+    """The latest audited changes of roles and codes in the admin's areas, newest first."""
+    granted = await require_admin(session, actor, "grant.list")
+    events = await session.scalars(
+        select(AuditEvent)
+        .where(AuditEvent.action.in_(ROLE_ACTIONS))
+        .order_by(AuditEvent.id.desc())
+        .limit(limit * 5)
+    )
+    shown = []
+    for event in events:
+        area_id = (event.after or event.before or {}).get("area_id")
+        if granted.area_filter is None or area_id in granted.area_filter:
+            shown.append(event)
+    return shown[:limit]
 
 
 async def admins_of_areas(session: AsyncSession) -> dict[str, list[int]]:

@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.clock import as_utc
 from bot.models import Area, Grant, GrantRole, Invite
 from bot.services import audit
-from bot.services.authz import Actor, require_city_admin
+from bot.services.authz import Actor, require_admin, require_area
 from bot.services.errors import InvalidInvite, InvalidInviteDays, InviteProblem, UnknownArea
 from bot.services.grants import add_grant
 
@@ -51,14 +51,16 @@ def _new_code() -> str:
 async def create_invite(
     session: AsyncSession, actor: Actor, area_id: str | None, days: int, now: datetime
 ) -> CreatedInvite:
-    """A city admin (or the CLI) creates a code for the area-admin role in `area_id`.
+    """An admin of `area_id` (a colleague to invite) or a city admin (or the CLI) creates a
+    code for the area-admin role there.
 
-    The permission comes first; then `UnknownArea` (None: the text named no area) and
-    `InvalidInviteDays`, which only a city admin gets to see.
+    The permission comes first: an admin learns of an unknown area (`UnknownArea`; None: the
+    text named no area), anyone else is refused; then `InvalidInviteDays`.
     """
-    await require_city_admin(session, actor, "invite.create", f"a:{area_id or '?'}")
     if area_id is None or await session.get(Area, area_id) is None:
+        await require_admin(session, actor, "invite.create")
         raise UnknownArea(area_id or "?")
+    await require_area(session, actor, area_id, "invite.create", f"a:{area_id}")
     if not 1 <= days <= MAX_DAYS:
         raise InvalidInviteDays(days, MAX_DAYS)
     code = _new_code()
