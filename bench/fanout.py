@@ -111,7 +111,8 @@ async def record(application: Any) -> tuple[float, int]:
         scope_key=f"a:{AREA}",
         expected_assignment_id=current,
         person=Person("Sara Ek", "08-465 004 50", "Socialsekreterare", "sara.ek@example.com"),
-        effective_on=services.today() + timedelta(days=1),
+        # From today: a change from a later day is announced on its day, not when recorded.
+        effective_on=services.today(),
         note="Benchmark",
         idempotency_key="bench",
     )

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -162,6 +163,31 @@ async def record_absence(
     assignment = await _assignment_away(
         session, scope, request.expected_assignment_id, request.starts_on, request.back_on
     )
+    absence = await _write(session, actor, scope, assignment, person, request)
+    notified = await announce(
+        session,
+        kind=ABSENCE,
+        payload=await _payload(session, absence, scope, assignment, person),
+        scope=_own_scope(scope, assignment),
+        on=request.starts_on,
+        dedupe_prefix=f"{ABSENCE}:{absence.id}",
+        now=session_now(session),
+        deliver_at=announce_at(request.starts_on, today, timezone, office_start),
+    )
+    return AbsenceRecorded(
+        absence.id, scope, person.name, request.starts_on, request.back_on, notified=notified
+    )
+
+
+async def _write(
+    session: AsyncSession,
+    actor: Actor,
+    scope: Scope,
+    assignment: ContactAssignment,
+    person: Person,
+    request: AbsenceRequest,
+) -> Absence:
+    """The absence and its deputy, unless another absence overlaps; audited."""
     overlapping = await session.scalar(
         select(Absence.id).where(
             Absence.assignment_id == assignment.id,
@@ -199,32 +225,27 @@ async def record_absence(
             "back_on": request.back_on.isoformat(),
         },
     )
+    return absence
+
+
+def _own_scope(scope: Scope, assignment: ContactAssignment) -> Scope:
+    """Where the absent contact's assignment belongs: the school's own, or its area."""
+    return scope if assignment.school_id is not None else Scope(scope.area_id, scope.area_name)
+
+
+async def _payload(
+    session: AsyncSession,
+    absence: Absence,
+    scope: Scope,
+    assignment: ContactAssignment,
+    person: Person,
+) -> dict[str, Any]:
     contact = await session.get(Contact, assignment.contact_id)
-    own_scope = (
-        scope if assignment.school_id is not None else Scope(scope.area_id, scope.area_name)
-    )
-    notified = await announce(
-        session,
-        kind=ABSENCE,
-        payload={
-            "absence_id": absence.id,
-            "scope": own_scope.as_json(),
-            "name": contact.name if contact else "",
-            "deputy": person.as_json(),
-            "starts_on": request.starts_on.isoformat(),
-            "back_on": request.back_on.isoformat(),
-        },
-        scope=own_scope,
-        on=request.starts_on,
-        dedupe_prefix=f"{ABSENCE}:{absence.id}",
-        now=session_now(session),
-        deliver_at=announce_at(request.starts_on, today, timezone, office_start),
-    )
-    return AbsenceRecorded(
-        absence.id,
-        scope,
-        person.name,
-        request.starts_on,
-        request.back_on,
-        notified=notified,
-    )
+    return {
+        "absence_id": absence.id,
+        "scope": _own_scope(scope, assignment).as_json(),
+        "name": contact.name if contact else "",
+        "deputy": person.as_json(),
+        "starts_on": absence.starts_on.isoformat(),
+        "back_on": absence.back_on.isoformat(),
+    }
