@@ -141,10 +141,10 @@ async def queue_stale_reminders(services: Services) -> int:
 
 
 async def remind_handover_day(context: BotContext) -> None:
-    """JobQueue callback: queue the on-the-day reminders of future-dated handovers."""
+    """JobQueue callback: on its day, announce a handover recorded in advance."""
     queued = await queue_handover_day_reminders(context.services)
     if queued:
-        log.info("Queued %d handover-day reminders", queued)
+        log.info("Queued %d notices of handovers taking effect today", queued)
 
 
 async def remind_stale(context: BotContext) -> None:

@@ -137,6 +137,11 @@ def date_problem(error: InvalidDate, tr: Translator) -> str:
             "taget: välj en dag tillbaka senast {date}, och lägg in den nya personens frånvaro "
             "för sig."
         ).format(date=limit)
+    if error.reason is InvalidDateReason.ABSENCE_IN_THE_WAY:
+        return tr._(
+            "Det finns frånvaro inlagd från {date} som då skulle gälla fel kontaktperson. "
+            "Välj ett annat datum."
+        ).format(date=limit)
     if error.reason is InvalidDateReason.NO_CONTACT:
         return tr._("Det finns ingen kontaktperson registrerad {date}.").format(date=limit)
     if error.reason is InvalidDateReason.CONTACT_REPLACED:

@@ -271,3 +271,24 @@ async def test_a_withdrawn_planned_handover_is_never_announced(
         assert "fungerar inte längre" in sent(
             await admin.press(data=f"pl:wok:{handover_id}", message=admin.last_message())
         )
+
+
+async def test_a_new_day_that_would_misplace_recorded_leave_is_refused(
+    make_settings: Callable[..., Settings], api: RecordingBotApi
+) -> None:
+    async with admin_app(make_settings, api, clock=VirtualClock(MORNING)) as app:
+        await grant(app, ADMIN, "kungsholmen")
+        admin = ChatDriver(app, api, user_id=ADMIN)
+        await plan_handover(admin, 5)
+        assert "Klart!" in (await absence(admin, 1, 4))[-1]  # Fatima away, days 1–4
+        assert "Klart!" in (await absence(admin, 6, 8))[-1]  # Sara away, days 6–8
+        await admin.send("/planerat")
+        await admin.press("✏️ Ändra")
+        await admin.press("Datum")
+        later = sent(await admin.send(day(7).isoformat()))
+        assert f"frånvaro inlagd från {sv(day(6))}" in later
+        earlier = sent(await admin.send(day(3).isoformat()))
+        assert f"frånvaro inlagd från {sv(day(1))}" in earlier
+        assert "Ändrat" in sent(await admin.send(day(6).isoformat()))
+        (moved,) = await handovers(app)
+        assert moved.effective_on == day(6)

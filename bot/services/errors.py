@@ -61,6 +61,9 @@ class InvalidDateReason(StrEnum):
     CROSSES_CHANGE = "crosses_change"
     # No contact is registered on the absence's first day.
     NO_CONTACT = "no_contact"
+    # A planned handover moved to a day that leaves recorded leave (from `limit`) outside its
+    # contact's time.
+    ABSENCE_IN_THE_WAY = "absence_in_the_way"
 
 
 class InvalidDate(AdminError):

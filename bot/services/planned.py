@@ -13,13 +13,19 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import and_, delete, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.models import Absence, Contact, ContactAssignment, Handover, Notification
 from bot.services import audit
 from bot.services.authz import Actor, require_admin, require_area
-from bot.services.errors import NotPlanned, SamePerson, UnknownTarget
+from bot.services.errors import (
+    InvalidDate,
+    InvalidDateReason,
+    NotPlanned,
+    SamePerson,
+    UnknownTarget,
+)
 from bot.services.fields import check_contact_detail
 from bot.services.handovers import (
     Person,
@@ -178,10 +184,25 @@ async def _move(
         else None
     )
     check_effective_date(day, today, old.valid_from if old else None)
+    await _check_absences(session, old, new, day)
     if old is not None:
         old.valid_to = day
     new.valid_from = day
     handover.effective_on = day
+
+
+async def _check_absences(
+    session: AsyncSession, old: ContactAssignment | None, new: ContactAssignment, day: date
+) -> None:
+    """A new day must not leave planned leave outside its contact's time: the new contact's
+    leave starting before `day`, or the old contact's running past it (`InvalidDate`)."""
+    misplaced = or_(
+        and_(Absence.assignment_id == new.id, Absence.starts_on < day),
+        and_(Absence.assignment_id == (old.id if old else -1), Absence.back_on > day),
+    )
+    first = await session.scalar(select(func.min(Absence.starts_on)).where(misplaced))
+    if first is not None:
+        raise InvalidDate(InvalidDateReason.ABSENCE_IN_THE_WAY, first)
 
 
 async def _view(session: AsyncSession, handover: Handover) -> PlannedHandover:
