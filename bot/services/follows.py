@@ -11,7 +11,6 @@ from datetime import date
 
 from sqlalchemy import ColumnElement, and_, delete, exists, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import aliased
 
 from bot.clock import session_now
 from bot.models import Area, ContactAssignment, ContactRole, Follow, School
@@ -133,6 +132,22 @@ class FollowerGroup:
     user_ids: list[int]
 
 
+async def _target_names(session: AsyncSession, targets: set[str]) -> dict[str, str]:
+    """The name of each followed school ("s:<id>") and area ("a:<id>"); two small queries."""
+    school_ids = [int(t[2:]) for t in targets if t.startswith("s:")]
+    area_ids = [t[2:] for t in targets if t.startswith("a:")]
+    names: dict[str, str] = {}
+    if school_ids:
+        rows = await session.execute(
+            select(School.id, School.name).where(School.id.in_(school_ids))
+        )
+        names.update((f"s:{school_id}", name) for school_id, name in rows.tuples())
+    if area_ids:
+        rows = await session.execute(select(Area.id, Area.name).where(Area.id.in_(area_ids)))
+        names.update((f"a:{area_id}", name) for area_id, name in rows.tuples())
+    return names
+
+
 async def follower_groups(
     session: AsyncSession, scope: Scope, on: date, role: ContactRole = ContactRole.COOPERATION
 ) -> list[FollowerGroup]:
@@ -141,27 +156,22 @@ async def follower_groups(
     A user who follows both the school and its area is counted once, under the school (the
     more specific reason).
     """
-    followed_school, followed_area = aliased(School), aliased(Area)
-    rows = (
-        await session.execute(
-            select(Follow.user_id, Follow.target, followed_school.name, followed_area.name)
-            .outerjoin(followed_school, followed_school.id == Follow.school_id)
-            .outerjoin(followed_area, followed_area.id == Follow.area_id)
-            .where(Follow.active.is_(True), _change_condition(scope, on, role))
-            .order_by(Follow.target, Follow.user_id)
+    rows = await session.execute(
+        select(Follow.user_id, Follow.target).where(
+            Follow.active.is_(True), _change_condition(scope, on, role)
         )
-    ).tuples()
-    by_user: dict[int, tuple[str, str, bool]] = {}
-    for user_id, target, school_name, area_name in rows:
-        is_school = target.startswith("s:")
-        if user_id in by_user and by_user[user_id][2]:
-            continue  # already under a school they follow
-        by_user[user_id] = (target, (school_name if is_school else area_name) or "", is_school)
+    )
+    by_user: dict[int, str] = {}
+    for user_id, target in rows.tuples():
+        if not by_user.get(user_id, "").startswith("s:"):  # a followed school wins
+            by_user[user_id] = target
+    names = await _target_names(session, set(by_user.values()))
     groups: dict[str, FollowerGroup] = {}
-    for user_id, (target, name, is_school) in sorted(by_user.items()):
-        group = groups.setdefault(
-            target,
-            FollowerGroup({"key": target, "name": name, "is_school": is_school}, []),
-        )
-        group.user_ids.append(user_id)
+    for user_id, target in sorted(by_user.items()):
+        followed: dict[str, str | bool] = {
+            "key": target,
+            "name": names.get(target, ""),
+            "is_school": target.startswith("s:"),
+        }
+        groups.setdefault(target, FollowerGroup(followed, [])).user_ids.append(user_id)
     return list(groups.values())
