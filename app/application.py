@@ -49,6 +49,7 @@ from handlers import (
     planned,
     privacy_guard,
     questions,
+    sharing,
     start,
 )
 from handlers.common import BotContext, BotData, on_error
@@ -174,6 +175,7 @@ def register_handlers(application: KontaktlotsenApplication) -> None:
         guide.build_handlers(),
         privacy_rights.build_handlers(),  # /mina_uppgifter, /glom_mig and its confirm button
         stats.build_handlers(),  # /statistik, /samverkansavtal
+        sharing.build_handlers(),  # "Spara kontakt" on cards: the numbers as Telegram contacts
         contacts.build_handlers(),  # lookup, /kontakt, /omraden, the child's home area buttons
         start.build_fallback_handlers(),  # unknown commands, stale buttons, non-text messages
     ]

@@ -44,6 +44,8 @@ class TerminalBotApi(EmulatedBotApi):
             name = next(iter(call.files.values()), ("?", b""))[0]
             caption = html_to_text(str(params.get("caption") or ""))
             self.out.write(f"\n[fil: {name}] {caption}\n")
+        elif call.method == "sendContact":
+            self.out.write(f"\n[kontakt] {params['first_name']}, {params['phone_number']}\n")
         elif call.method == "answerCallbackQuery" and params.get("text"):
             self.out.write(f"\n({html_to_text(str(params['text']))})\n")
         self.out.flush()

@@ -38,6 +38,7 @@ class SentMessage:
     reply_markup: dict[str, Any] | None = None
     photo: bool = False
     document: tuple[str, bytes] | None = None
+    contact: dict[str, Any] | None = None
 
 
 @dataclass
@@ -108,6 +109,8 @@ class EmulatedBotApi(BaseRequest):
         params = call.params
         if call.method == "getMe":
             return BOT_USER
+        if call.method == "sendContact":
+            return self._send_contact(params)
         if call.method in ("sendMessage", "sendPhoto", "sendDocument"):
             chat_id = int(params["chat_id"])
             message = SentMessage(
@@ -138,6 +141,19 @@ class EmulatedBotApi(BaseRequest):
             return {"url": "", "has_custom_certificate": False, "pending_update_count": 0}
         return True
 
+    def _send_contact(self, params: dict[str, Any]) -> dict[str, Any]:
+        chat_id = int(params["chat_id"])
+        contact = {
+            "phone_number": str(params["phone_number"]),
+            "first_name": str(params["first_name"]),
+        }
+        if params.get("vcard"):
+            contact["vcard"] = str(params["vcard"])
+        text = f"{contact['first_name']} {contact['phone_number']}"
+        message = SentMessage(chat_id, next(self.state.next_message_id), text, contact=contact)
+        self.state.messages[(chat_id, message.message_id)] = message
+        return self._message_json(message)
+
     @staticmethod
     def _message_json(message: SentMessage) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -146,7 +162,9 @@ class EmulatedBotApi(BaseRequest):
             "chat": {"id": message.chat_id, "type": "private"},
             "from": BOT_USER,
         }
-        if message.photo:
+        if message.contact is not None:
+            data["contact"] = message.contact
+        elif message.photo:
             data["photo"] = [{"file_id": "p", "file_unique_id": "p", "width": 1, "height": 1}]
             data["caption"] = message.text
         elif message.document is not None:

@@ -10,6 +10,22 @@ from urllib.parse import urlsplit
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+# Telegram usernames: 5–32 characters, a letter first, then letters, digits and underscores.
+USERNAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]{4,31}$")
+
+
+def clean_username(value: str | None) -> str | None:
+    """A bot username as typed ("@kontaktlotsen_bot" or without the @), or None when empty."""
+    if value is None:
+        return None
+    name = value.strip().removeprefix("@")
+    if not name:
+        return None
+    if not USERNAME.match(name):
+        raise ValueError("is not a Telegram username (5–32 letters, digits or _)")
+    return name
+
+
 Language = Literal["sv", "en"]
 SECRET_TOKEN = re.compile(r"[A-Za-z0-9_-]{1,256}")
 
@@ -21,6 +37,9 @@ class Settings(BaseSettings):
 
     telegram_bot_token: SecretStr | None = None
     telegram_api_base_url: str = "https://api.telegram.org/bot"
+    # The bot's username for deep links and posters when there is no token to ask `getMe`
+    # (with a token, `getMe` decides). "@kontaktlotsen_bot" or "kontaktlotsen_bot".
+    telegram_bot_username: str | None = None
     database_url: str = "sqlite+aiosqlite:///kontaktlotsen.sqlite3"
     city_admin_ids: Annotated[tuple[int, ...], NoDecode] = ()
     default_language: Language = "sv"
@@ -84,6 +103,11 @@ class Settings(BaseSettings):
         if isinstance(value, int):
             return (value,)
         return value
+
+    @field_validator("telegram_bot_username", mode="after")
+    @classmethod
+    def _username(cls, value: str | None) -> str | None:
+        return clean_username(value)
 
     @property
     def webhook_path(self) -> str:

@@ -7,6 +7,7 @@ from html import escape
 from bot.i18n import Translator
 from bot.models import Operator, SchoolKind
 from bot.services.contacts import ContactCard, ContactView, IntakeCard
+from bot.services.phones import tappable
 from handlers.schedule_text import upcoming_line
 
 
@@ -30,6 +31,11 @@ def example_banner(tr: Translator) -> str:
     return tr._("⚠️ <b>EXEMPELDATA</b> – påhittade kontaktuppgifter. Ring inte.")
 
 
+def phone_text(phone: str | None) -> str:
+    """International form first, which Telegram makes tappable; the national form beside it."""
+    return escape(tappable(phone) or "")
+
+
 def contact_lines(view: ContactView, tr: Translator) -> list[str]:
     lines = [f"<b>{escape(view.name)}</b>"]
     if view.deputy_for and view.back_on:
@@ -41,7 +47,7 @@ def contact_lines(view: ContactView, tr: Translator) -> list[str]:
     if view.title:
         lines.append(escape(view.title))
     if view.phone:
-        lines.append(tr._("Telefon: {phone}").format(phone=escape(view.phone)))
+        lines.append(tr._("Telefon: {phone}").format(phone=phone_text(view.phone)))
     if view.email:
         lines.append(tr._("E-post: {email}").format(email=escape(view.email)))
     if view.hours:
@@ -70,7 +76,7 @@ def socialjour_line(jour: ContactView | None, tr: Translator) -> str:
         )
     hours = f" ({escape(jour.hours)})" if jour.hours else ""
     return tr._("🌙 <b>Efter kontorstid:</b> socialjouren, {phone}{hours}.").format(
-        phone=escape(jour.phone), hours=hours
+        phone=phone_text(jour.phone), hours=hours
     )
 
 

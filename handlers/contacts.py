@@ -27,6 +27,7 @@ from handlers.cards import render_card, render_intake
 from handlers.common import Action, BotContext, reply, user_action
 from handlers.lookup_replies import choice_rows, home_reply, lookup_reply
 from handlers.questions import AWAIT_HOME, END, guide_state
+from handlers.sharing import BotLinks, bot_links, card_save_button, save_button, share_button
 
 PICK = re.compile(r"^pick:(s|a):([a-z0-9-]{1,40})$")
 HOME = re.compile(r"^home:a:([a-z0-9-]{1,40})$")
@@ -35,14 +36,22 @@ HOME_ASK = "home:ask"
 Handler = BaseHandler[Update, BotContext, Any]
 
 
-def card_keyboard(card: ContactCard, tr: Translator) -> InlineKeyboardMarkup:
+def card_keyboard(
+    card: ContactCard, tr: Translator, links: BotLinks | None = None
+) -> InlineKeyboardMarkup:
+    """The card's buttons: the child's home area, follow, save the numbers, share."""
     # Following is how a school hears of a new contact person (the motion's demand).
     follow = f"fo:s:{card.school.id}" if card.school else f"fo:a:{card.area.id}"
     label = tr._("Följ skolan") if card.school else tr._("Följ området")
+    keep = [card_save_button(card, tr)]
+    share = share_button(card, links, tr)
+    if share is not None:
+        keep.append(share)
     return InlineKeyboardMarkup(
         [
             [InlineKeyboardButton(tr._("Barnet bor i ett annat område"), callback_data=HOME_ASK)],
             [InlineKeyboardButton(label, callback_data=follow)],
+            keep,
         ]
     )
 
@@ -72,7 +81,9 @@ def card_text(action: Action) -> Callable[[ContactCard, str | None], str]:
     return lambda card, place: render_card(card, action.tr, office_hours=office_hours, place=place)
 
 
-async def answer_lookup(update: Update, action: Action, query: str) -> None:
+async def answer_lookup(
+    update: Update, action: Action, query: str, links: BotLinks | None = None
+) -> None:
     """Show the card, the choices, or a polite 'not found'; never echo what was typed."""
     tr = action.tr
     if is_too_long(query):
@@ -91,7 +102,7 @@ async def answer_lookup(update: Update, action: Action, query: str) -> None:
         await usage.count_lookup(action.session, action.today, found.card)
     keyboard: InlineKeyboardMarkup | None
     if found.card is not None:
-        keyboard = card_keyboard(found.card, tr)
+        keyboard = card_keyboard(found.card, tr, links)
     else:
         keyboard = choices_keyboard(found.choices, action, pick_data)
     await reply(update, found.text, reply_markup=keyboard)
@@ -101,7 +112,7 @@ async def lookup_text(update: Update, context: BotContext) -> None:
     """Free text: treat it as a school or place name."""
     assert update.message is not None
     async with user_action(update, context) as action:
-        await answer_lookup(update, action, update.message.text or "")
+        await answer_lookup(update, action, update.message.text or "", bot_links(context))
 
 
 async def lookup_command(update: Update, context: BotContext) -> None:
@@ -114,7 +125,7 @@ async def lookup_command(update: Update, context: BotContext) -> None:
                 action.tr._("Skriv namnet på skolan, till exempel: /kontakt Eriksdalsskolan"),
             )
             return
-        await answer_lookup(update, action, query)
+        await answer_lookup(update, action, query, bot_links(context))
 
 
 async def stale_button(update: Update, action: Action) -> None:
@@ -145,9 +156,8 @@ async def pick(update: Update, context: BotContext) -> None:
             return
         await usage.count_lookup(action.session, action.today, card)  # chosen from a list
         await query.answer()
-        await reply(
-            update, card_text(action)(card, None), reply_markup=card_keyboard(card, action.tr)
-        )
+        keyboard = card_keyboard(card, action.tr, bot_links(context))
+        await reply(update, card_text(action)(card, None), reply_markup=keyboard)
 
 
 async def list_areas(update: Update, context: BotContext) -> None:
@@ -223,7 +233,8 @@ async def child_home_pick(update: Update, context: BotContext) -> None:
             await stale_button(update, action)
             return
         await query.answer()
-        await reply(update, render_intake(intake, action.tr))
+        keyboard = InlineKeyboardMarkup([[save_button("h", intake.area.id, action.tr)]])
+        await reply(update, render_intake(intake, action.tr), reply_markup=keyboard)
 
 
 def home_question() -> tuple[Handler, list[Handler]]:

@@ -29,17 +29,18 @@ async def test_school_name_gives_the_contact_card(chat: ChatDriver) -> None:
     assert "<b>Eriksdalsskolan</b>" in text
     assert "stadsdelsområde Södermalm" in text
     assert "Nora Vik (exempel)" in text  # Södermalm's fictitious cooperation contact
-    assert "070-174 06 15" in text
+    assert "+46 70 174 06 15 (070-174 06 15)" in text  # international form: tappable
     assert "Bekräftad 12 november 2026" in text
     assert "Mottagningen barn och unga, Södermalm (exempel)" in text
     assert "folkbokfört" in text
     assert "ring 112" in text
-    assert "08-465 004 99" in text  # the socialjour comes from the directory
+    assert "+46 8 465 004 99" in text  # the socialjour comes from the directory
     assert "EXEMPELDATA" in text
     school_id = chat.buttons(chat.last_message())[1][1].removeprefix("fo:s:")
     assert chat.buttons(chat.last_message()) == [
         ("Barnet bor i ett annat område", "home:ask"),
         ("Följ skolan", f"fo:s:{school_id}"),
+        ("📇 Spara kontakt", f"sc:s:{school_id}"),
     ]
 
 
