@@ -45,6 +45,7 @@ from handlers import (
     follows,
     guide,
     handover,
+    inline,
     menus,
     planned,
     privacy_guard,
@@ -176,6 +177,7 @@ def register_handlers(application: KontaktlotsenApplication) -> None:
         privacy_rights.build_handlers(),  # /mina_uppgifter, /glom_mig and its confirm button
         stats.build_handlers(),  # /statistik, /samverkansavtal
         sharing.build_handlers(),  # "Spara kontakt" on cards: the numbers as Telegram contacts
+        inline.build_handlers(),  # @bot <skola> in any chat: the card as an inline result
         contacts.build_handlers(),  # lookup, /kontakt, /omraden, the child's home area buttons
         start.build_fallback_handlers(),  # unknown commands, stale buttons, non-text messages
     ]

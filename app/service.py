@@ -29,7 +29,7 @@ from bot.config import Settings
 
 log = logging.getLogger(__name__)
 
-ALLOWED_UPDATES = ["message", "callback_query"]
+ALLOWED_UPDATES = ["message", "callback_query", "inline_query"]  # inline: @bot <skola>
 
 
 class WebhookNotConfigured(ValueError):

@@ -232,6 +232,17 @@ class UpdateFactory:
         }
         return self._update({"callback_query": query}, update_id)
 
+    def inline_query(self, query: str, *, chat_type: str = "supergroup") -> Update:
+        """`@bot <query>` typed in a chat of `chat_type` (the bot need not be a member)."""
+        inline = {
+            "id": str(next(self._message_ids)),
+            "from": self.user(),
+            "query": query,
+            "offset": "",
+            "chat_type": chat_type,
+        }
+        return self._update({"inline_query": inline}, None)
+
     def _update(self, body: dict[str, Any], update_id: int | None) -> Update:
         body["update_id"] = update_id if update_id is not None else next(self._update_ids)
         update = Update.de_json(body, self.bot)

@@ -89,6 +89,7 @@ from handlers.questions import (
     TYPED_CONTACTS,
     state_for,
 )
+from handlers.start import GUIDE_LINK
 
 log = logging.getLogger(__name__)
 
@@ -408,6 +409,7 @@ def build_handlers() -> list[BaseHandler[Update, BotContext, Any]]:
     ask_home, home_answers = home_question()
     entry_points: list[BaseHandler[Update, BotContext, Any]] = [
         CommandHandler(["anmalan", "report"], begin),
+        CommandHandler("start", begin, filters=GUIDE_LINK),  # the guide's deep link
         CallbackQueryHandler(press, pattern=r"^g:"),
         CallbackQueryHandler(pick, pattern=r"^gp:"),
         ask_home,  # "Barnet bor i ett annat område": from now on, the next text is the place

@@ -2,19 +2,27 @@
 
 from __future__ import annotations
 
+from html import escape
 from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot.i18n import LANGUAGES, Translator, translator
+from bot.services import usage
 from bot.services.authz import Actor, permissions
+from bot.services.contacts import ContactCard
+from bot.services.deeplinks import GUIDE, parse_payload, resolve_area, resolve_school
 from bot.services.follows import reactivate_for_user
 from bot.services.users import choose_language, remember
 from handlers.common import Action, BotContext, reply, user_action
+from handlers.contacts import card_keyboard, card_text
 from handlers.menus import admin_help
+from handlers.sharing import bot_links
 
 LANGUAGE_CALLBACK = "lang:"
+# "/start guide" (the guide's deep link) belongs to the guide's conversation (handlers.guide).
+GUIDE_LINK = filters.Regex(rf"^/start {GUIDE}$")
 
 
 def help_text(tr: Translator, *, is_admin: bool = False) -> str:
@@ -41,16 +49,50 @@ def help_text(tr: Translator, *, is_admin: bool = False) -> str:
     )
 
 
+async def linked_card(action: Action, payload: str | None) -> ContactCard | None:
+    """The card a deep link's payload names (a school or an area), or None for anything else:
+    no payload, a forged one, or a school or area that is not in the directory."""
+    target = parse_payload(payload)
+    if target is None:
+        return None
+    directory, session, today = action.services.contacts, action.session, action.today
+    school = await resolve_school(session, target)
+    if school is not None:
+        return await directory.card_for_school(session, school.id, today)
+    area = await resolve_area(session, target)
+    return await directory.card_for_area(session, area.id, today) if area else None
+
+
+def link_welcome(card: ContactCard, tr: Translator) -> str:
+    if card.school is not None:
+        text = tr._(
+            "Hej! Jag är <b>Kontaktlotsen</b>. Här är kontakterna för {place}. Tryck på "
+            "<b>Följ skolan</b> så får du besked när kontaktpersonen byts. /hjalp visar resten."
+        )
+    else:
+        text = tr._(
+            "Hej! Jag är <b>Kontaktlotsen</b>. Här är kontakterna för {place}. Tryck på "
+            "<b>Följ området</b> så får du besked när kontaktpersonen byts. /hjalp visar resten."
+        )
+    return text.format(place=escape(card.school.name if card.school else card.area.name))
+
+
 async def start(update: Update, context: BotContext) -> None:
-    """Greet the user and say what the bot is for and what it never stores."""
+    """Greet the user; a deep link to a school or an area opens its card, ready to follow."""
     async with user_action(update, context) as action:
         if update.effective_user:
             await remember(action.session, update.effective_user.id)
             # Back after blocking the bot: the follows paused on Telegram's 403 resume.
             await reactivate_for_user(action.session, update.effective_user.id)
-        await reply(
-            update, help_text(action.tr, is_admin=await _is_admin(update, context, action))
-        )
+        card = await linked_card(action, context.args[0] if context.args else None)
+        if card is None:
+            is_admin = await _is_admin(update, context, action)
+            await reply(update, help_text(action.tr, is_admin=is_admin))
+            return
+        await usage.count_lookup(action.session, action.today, card)  # answered, by a link
+        await reply(update, link_welcome(card, action.tr))
+        keyboard = card_keyboard(card, action.tr, bot_links(context))
+        await reply(update, card_text(action)(card, None), reply_markup=keyboard)
 
 
 async def _is_admin(update: Update, context: BotContext, action: Action) -> bool:
@@ -127,7 +169,7 @@ async def not_text(update: Update, context: BotContext) -> None:
 
 def build_handlers() -> list[BaseHandler[Update, BotContext, Any]]:
     return [
-        CommandHandler("start", start),
+        CommandHandler("start", start, filters=~GUIDE_LINK),
         CommandHandler(["hjalp", "help"], show_help),
         CommandHandler(["sprak", "language"], ask_language),
         CallbackQueryHandler(set_language, pattern=f"^{LANGUAGE_CALLBACK}"),

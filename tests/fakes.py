@@ -71,6 +71,9 @@ class ChatDriver:
     async def send(self, text: str) -> list[ApiCall]:
         return await self.process(self.factory.message(text))
 
+    async def inline(self, query: str, *, chat_type: str = "supergroup") -> list[ApiCall]:
+        return await self.process(self.factory.inline_query(query, chat_type=chat_type))
+
     async def press(
         self,
         label: str | None = None,
