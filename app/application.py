@@ -35,6 +35,7 @@ from app.jobs import (
 )
 from app.persistence import DerivedConversationPersistence
 from bot.config import Settings
+from bot.i18n import N_, translator
 from bot.runtime import Services
 from bot.services import grants
 from handlers import (
@@ -79,6 +80,7 @@ class KontaktlotsenApplication(
             self._services_started = True
         await super().initialize()
         await set_command_menus(self)
+        await set_profile(self)
 
     async def shutdown(self) -> None:
         await super().shutdown()
@@ -96,6 +98,30 @@ async def set_command_menus(application: KontaktlotsenApplication) -> None:
     await menus.sync_admin_menus(
         application.bot, admins | set(services.settings.city_admin_ids), former
     )
+
+
+# The bot's profile: the description shows in an empty chat before "Start", the short one on
+# its profile page and in shared links. Telegram's limits: 512 and 120 characters.
+DESCRIPTION = N_(
+    "För dig som arbetar i skolan i Stockholm och är orolig för ett barn. Skriv skolans namn, "
+    "så får du kontaktpersonen i socialtjänsten, mottagningen för orosanmälan och vart du "
+    "vänder dig vid akut fara. Jag frågar aldrig efter barnets namn.\n\n"
+    "Akut fara för ett barn: ring 112."
+)
+SHORT_DESCRIPTION = N_(
+    "Vem i socialtjänsten ska skolan kontakta? För skolpersonal i Stockholm. "
+    "Akut fara: ring 112."
+)
+
+
+async def set_profile(application: KontaktlotsenApplication) -> None:
+    """Description and short description in Swedish (also the default) and English."""
+    for language in (None, "sv", "en"):
+        tr = translator(language or "sv")
+        await application.bot.set_my_description(tr._(DESCRIPTION), language_code=language)
+        await application.bot.set_my_short_description(
+            tr._(SHORT_DESCRIPTION), language_code=language
+        )
 
 
 async def refresh_directory(context: BotContext) -> None:
