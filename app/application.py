@@ -49,6 +49,7 @@ from handlers import (
     inline,
     menus,
     planned,
+    poster,
     privacy_guard,
     questions,
     sharing,
@@ -109,8 +110,7 @@ DESCRIPTION = N_(
     "Akut fara för ett barn: ring 112."
 )
 SHORT_DESCRIPTION = N_(
-    "Vem i socialtjänsten ska skolan kontakta? För skolpersonal i Stockholm. "
-    "Akut fara: ring 112."
+    "Vem i socialtjänsten ska skolan kontakta? För skolpersonal i Stockholm. Akut fara: ring 112."
 )
 
 
@@ -204,6 +204,7 @@ def register_handlers(application: KontaktlotsenApplication) -> None:
         stats.build_handlers(),  # /statistik, /samverkansavtal
         sharing.build_handlers(),  # "Spara kontakt" on cards: the numbers as Telegram contacts
         inline.build_handlers(),  # @bot <skola> in any chat: the card as an inline result
+        poster.build_handlers(),  # /affisch: a school's A4 poster with its QR code (admins)
         contacts.build_handlers(),  # lookup, /kontakt, /omraden, the child's home area buttons
         start.build_fallback_handlers(),  # unknown commands, stale buttons, non-text messages
     ]

@@ -14,7 +14,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from app import stats_cli
+from app import poster_cli, stats_cli
 from bot.clock import SYSTEM_CLOCK, Clock
 from bot.config import Settings
 from bot.runtime import Services
@@ -68,6 +68,7 @@ def _parser() -> argparse.ArgumentParser:
     stats_cli.add_parser(commands)
     doctor = commands.add_parser("doctor", help="kontrollera inställningar, databas och token")
     doctor.add_argument("--lang", choices=["sv", "en"], help="språk (annars DEFAULT_LANGUAGE)")
+    poster_cli.add_parser(commands)
     return parser
 
 
@@ -158,6 +159,8 @@ async def _offline(command: str, args: argparse.Namespace, services: Services) -
             return await invite_code(services, args.area, args.days)
         if command == "stats":
             return await stats_cli.run(services, args)
+        if command == "poster":
+            return await poster_cli.run(services, args)
         raise AssertionError(command)
     finally:
         await services.stop()

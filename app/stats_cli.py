@@ -1,6 +1,11 @@
 """`kontaktlotsen stats`: the follow-up figures for the annual report, as CSV or a summary.
 
     kontaktlotsen stats --from 2026-01-01 --to 2026-06-30 --csv > uppfoljning.csv
+    kontaktlotsen stats --followers --csv > foljare.csv
+
+`--followers` counts, as of now, how many staff follow each area and each school (whom the
+handover notices reach): `area_id,school_id,skolenhetskod,school,followers`, one row per area
+(empty school) and per school. Counts only, never who.
 
 The CSV has one row per day × area × event × operator with a count (`day,area_id,event,
 operator,count`; empty `area_id`/`operator` where they do not apply), with machine keys for a
@@ -19,7 +24,7 @@ from typing import Any
 
 from bot.i18n import Translator, translator
 from bot.runtime import Services
-from bot.services import agreements, usage
+from bot.services import agreements, reach, usage
 
 AREA_WIDTH = 22
 
@@ -40,6 +45,11 @@ def add_parser(commands: Any) -> None:
         help="sista dagen, ÅÅÅÅ-MM-DD (standard: idag)",
     )
     stats.add_argument("--csv", action="store_true", help="en rad per dag, område och händelse")
+    stats.add_argument(
+        "--followers",
+        action="store_true",
+        help="antal som följer varje skola och område (med --csv: en rad per skola)",
+    )
 
 
 async def run(services: Services, args: argparse.Namespace) -> int:
@@ -50,6 +60,8 @@ async def run(services: Services, args: argparse.Namespace) -> int:
     if end < start:
         print(tr._("--to ligger före --from."), file=sys.stderr)
         return 2
+    if args.followers:
+        return await _followers(services, tr, as_csv=args.csv)
     async with services.database.transaction() as session:
         rows = await usage.rows(session, start, end)
         areas = await agreements.statuses(session, today)
@@ -57,6 +69,20 @@ async def run(services: Services, args: argparse.Namespace) -> int:
         sys.stdout.write(usage.as_csv(rows))
         return 0
     print(summary_text(usage.summarise(rows, start, end), areas, tr))
+    return 0
+
+
+async def _followers(services: Services, tr: Translator, *, as_csv: bool) -> int:
+    """Who the notices reach today: followers per area and school (counts, never who)."""
+    async with services.database.transaction() as session:
+        areas = await reach.follower_counts(session)
+    if as_csv:
+        sys.stdout.write(reach.as_csv(areas))
+        return 0
+    print(tr._("Följare per stadsdelsområde (följer området / skolor med följare)"))
+    for area in areas:
+        reached = f"{area.schools_reached}/{len(area.schools)}"
+        print(f"  {area.name:<{AREA_WIDTH}} {area.area_followers:>6} {reached:>9}")
     return 0
 
 

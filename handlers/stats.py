@@ -22,13 +22,14 @@ from telegram.ext import BaseHandler, CommandHandler
 
 from bot.i18n import Translator
 from bot.models import UsageEvent
-from bot.services import agreements, usage, usage_chart
+from bot.services import agreements, reach, usage, usage_chart
 from bot.services.agreements import AgreementStatus, AreaNotUnderstood, FutureRevision
 from bot.services.authz import Permissions
 from bot.services.dates import DateNotUnderstood
 from bot.services.errors import NotAuthorized, UnknownTarget
 from handlers.admin_common import actor_of
 from handlers.common import Action, BotContext, admin_permissions, reply, user_action
+from handlers.reach_stats import follower_messages
 
 PERIOD_DAYS = 30
 NAME_WIDTH = 20  # "Enskede-Årsta-Vantör", the longest area name
@@ -121,6 +122,9 @@ async def show_stats(update: Update, context: BotContext) -> None:
         rows = await usage.rows(action.session, start, end, granted.area_filter)
         areas = await agreements.statuses(action.session, end, granted.area_filter)
         await reply(update, render_table(usage.summarise(rows, start, end), areas, action.tr))
+        reached = await reach.follower_counts(action.session, granted.area_filter)
+        for text in follower_messages(reached, action.tr, city_wide=granted.city_admin):
+            await reply(update, text)
     series = usage.weekly(rows, start, end)
     names = {status.area_id: status.area_name for status in areas}
     # Drawing takes a few hundred milliseconds: off the event loop, after the transaction.

@@ -284,7 +284,7 @@ async def test_statistik_shows_a_table_and_a_png_chart_to_a_city_admin(
 
     calls = await statistik(admin_app, api, CITY_ADMIN)
 
-    assert [c.method for c in calls] == ["sendMessage", "sendPhoto"]
+    assert [c.method for c in calls] == ["sendMessage", "sendMessage", "sendPhoto"]  # + followers
     table = texts(calls)[0]
     assert "<pre>" in table
     assert _row(table, "Södermalm") == ["2", "1", "0", "3"]
