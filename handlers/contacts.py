@@ -200,6 +200,8 @@ async def child_home_text(update: Update, context: BotContext) -> int:
         answer = await action.services.index.child_home(action.session, text, action.today)
         found = home_reply(answer, action.tr)
         keyboard = choices_keyboard(found.choices, action, home_data)
+        if keyboard is None and answer.intake is not None:  # the intake unit's numbers
+            keyboard = InlineKeyboardMarkup([[save_button("h", answer.intake.area.id, action.tr)]])
         await reply(update, found.text, reply_markup=keyboard)
         if not found.settled:
             return AWAIT_HOME

@@ -96,3 +96,13 @@ async def test_share_uses_inline_mode_when_the_bot_has_it(
 async def test_without_a_username_there_is_no_share_button(chat: ChatDriver) -> None:
     await chat.send("Eriksdalsskolan")
     assert "↗️ Dela" not in [label for label, _ in chat.buttons(chat.last_with_buttons())]
+
+
+async def test_a_typed_home_area_offers_to_save_its_intake_unit(chat: ChatDriver) -> None:
+    await chat.send("Eriksdalsskolan")
+    await chat.press("Barnet bor i ett annat område")
+    await chat.send("Bagarmossen")
+    assert chat.buttons(chat.last_message()) == [("📇 Spara kontakt", "sc:h:skarpnack")]
+    calls = await chat.press("📇 Spara kontakt")
+    numbers = [c.params["phone_number"] for c in calls if c.method == "sendContact"]
+    assert numbers == ["+46846500408", "+46846500499"]
