@@ -39,6 +39,7 @@ ADMIN_MENU = (
     ("leveranser", "deliveries", N_("Meddelanden som inte gått fram")),
     ("behorighet", "access", N_("Administratörer och engångskoder")),
     ("statistik", "stats", N_("Uppföljning, senaste 30 dagarna")),
+    ("affisch", "poster", N_("Affisch med QR-kod för en skola")),
 )
 Menu = tuple[tuple[str, str, str], ...]
 LANGUAGES = ("sv", "en")
