@@ -288,23 +288,26 @@ def _check_kind_fields(node: GuideNode, topic_ids: set[str], report: _Report) ->
     elif node.contact is not None:
         report.add(origin, nid, "contact", "bara en kontaktnod (kind: contact) har 'contact'")
     if node.kind == "checklist":
-        if not node.terminal:
-            report.add(
-                origin, nid, "terminal", "en checklista avslutar guiden: sätt terminal: true"
-            )
-        if not node.checkpoints:
-            report.add(origin, nid, "checkpoints", "en checklista behöver 'checkpoints'")
-        for topic_id in node.checkpoints:
-            if topic_id not in topic_ids:
-                report.add(origin, nid, "checkpoints", f"ämnet '{topic_id}' finns inte")
-        for kind in node.contacts:
-            if kind not in CONTACT_KINDS:
-                report.add(origin, nid, "contacts", f"okänd kontakt '{kind}'")
+        _check_checklist(node, topic_ids, report)
     else:
         if node.checkpoints:
             report.add(origin, nid, "checkpoints", "bara en checklista har 'checkpoints'")
         if node.contacts:
             report.add(origin, nid, "contacts", "bara en checklista har 'contacts'")
+
+
+def _check_checklist(node: GuideNode, topic_ids: set[str], report: _Report) -> None:
+    origin, nid = node.origin, node.id or None
+    if not node.terminal:
+        report.add(origin, nid, "terminal", "en checklista avslutar guiden: sätt terminal: true")
+    if not node.checkpoints:
+        report.add(origin, nid, "checkpoints", "en checklista behöver 'checkpoints'")
+    for topic_id in node.checkpoints:
+        if topic_id not in topic_ids:
+            report.add(origin, nid, "checkpoints", f"ämnet '{topic_id}' finns inte")
+    for kind in node.contacts:
+        if kind not in CONTACT_KINDS:
+            report.add(origin, nid, "contacts", f"okänd kontakt '{kind}'")
 
 
 def _check_node(

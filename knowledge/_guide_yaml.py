@@ -116,7 +116,27 @@ class GuideParser:
         self.problems.append(located_problem(origin, where, fieldname, msg))
 
     def read_file(self, path: Path) -> None:
+        """Read one YAML file into the parser's start, topics and nodes."""
         rel = relative_path(path)
+        data = self._load(path, rel)
+        if data is None:
+            return
+        origin = _origin(rel, data)
+        if not isinstance(data, dict):
+            self.problems.append(Problem(rel, 1, None, "filen ska vara en tabell med 'nodes'"))
+            return
+        self._duplicate_keys(origin, None, data)
+        self._unknown_keys(origin, None, None, data, _TOP_FIELDS)
+        if "start" in data:
+            self.start_files.append(rel)
+            self.start = data["start"] if isinstance(data["start"], str) else str(data["start"])
+            self.start_origin = Origin(rel, origin.line_of("start"), origin.field_lines)
+        if "checklist_topics" in data:
+            self._read_topics(origin, data["checklist_topics"])
+        self._read_nodes(rel, origin, data)
+
+    def _load(self, path: Path, rel: str) -> object:
+        """The file's YAML, or None (with the problem recorded) if it is unreadable or empty."""
         try:
             data = yaml.load(path.read_text(encoding="utf-8"), Loader=_LineLoader)
         except yaml.YAMLError as error:
@@ -126,28 +146,16 @@ class GuideParser:
             where = f" (kolumn {mark.column + 1})" if mark is not None else ""
             self.problems.append(Problem(rel, line, None, f"ogiltig YAML: {what}{where}"))
             self.unreadable = True
-            return
+            return None
         except OSError as error:
             self.problems.append(Problem(rel, None, None, f"kan inte läsa filen: {error}"))
             self.unreadable = True
-            return
+            return None
         if data is None:
             self.problems.append(Problem(rel, None, None, "filen är tom"))
-            return
-        origin = _origin(rel, data)
-        if not isinstance(data, dict):
-            self.problems.append(Problem(rel, 1, None, "filen ska vara en tabell med 'nodes'"))
-            return
-        self._duplicate_keys(origin, None, data)
-        for key in data:
-            if key not in _TOP_FIELDS:
-                self.problem(origin, None, str(key), f"okänt fält '{key}'")
-        if "start" in data:
-            self.start_files.append(rel)
-            self.start = data["start"] if isinstance(data["start"], str) else str(data["start"])
-            self.start_origin = Origin(rel, origin.line_of("start"), origin.field_lines)
-        if "checklist_topics" in data:
-            self._read_topics(origin, data["checklist_topics"])
+        return data
+
+    def _read_nodes(self, rel: str, origin: Origin, data: dict[Any, Any]) -> None:
         nodes = data.get("nodes")
         if nodes is None:
             if "start" not in data:
@@ -158,6 +166,19 @@ class GuideParser:
             return
         for index, raw in enumerate(nodes):
             self._read_node(rel, index, raw, origin)
+
+    def _unknown_keys(
+        self,
+        origin: Origin,
+        where: str | None,
+        prefix: str | None,
+        data: dict[Any, Any],
+        known: frozenset[str],
+    ) -> None:
+        for key in data:
+            if key not in known:
+                name = f"{prefix}.{key}" if prefix else str(key)
+                self.problem(origin, where, name, f"okänt fält '{key}'")
 
     def _duplicate_keys(self, origin: Origin, where: str | None, data: object) -> None:
         if isinstance(data, _LineDict):
@@ -176,9 +197,7 @@ class GuideParser:
                 self.problem(origin, None, where, "ska vara en tabell med id och label")
                 continue
             self._duplicate_keys(topic_origin, None, entry)
-            for key in entry:
-                if key not in _TOPIC_FIELDS:
-                    self.problem(topic_origin, None, f"{where}.{key}", f"okänt fält '{key}'")
+            self._unknown_keys(topic_origin, None, where, entry, _TOPIC_FIELDS)
             label = self._local_text(topic_origin, None, f"{where}.label", entry.get("label"))
             topic_id = entry.get("id")
             self.topics.append(
@@ -223,79 +242,95 @@ class GuideParser:
         if raw_id is not None and not isinstance(raw_id, str):
             self.problem(origin, where, "id", "id ska vara text (sätt citattecken runt det)")
         self._duplicate_keys(origin, where, raw)
-        for key in raw:
-            if key not in _NODE_FIELDS:
-                self.problem(origin, where, str(key), f"okänt fält '{key}'")
-
-        def text_field(name: str) -> str | None:
-            value = raw.get(name)
-            if value is None or isinstance(value, str):
-                return value
-            self.problem(origin, where, name, "ska vara text (sätt citattecken runt det)")
-            return str(value)
-
-        def list_field(name: str) -> tuple[str, ...]:
-            value = raw.get(name)
-            if value is None:
-                return ()
-            if not isinstance(value, list):
-                self.problem(origin, where, name, "ska vara en lista")
-                return ()
-            return tuple(str(item) for item in value)
-
-        terminal = raw.get("terminal", False)
-        if not isinstance(terminal, bool):
-            self.problem(origin, where, "terminal", "ska vara true eller false")
-            terminal = bool(terminal)
-
-        options: list[GuideOption] = []
-        raw_options = raw.get("options")
-        if raw_options is not None and not isinstance(raw_options, list):
-            self.problem(origin, where, "options", "ska vara en lista")
-        elif raw_options:
-            for position, entry in enumerate(raw_options):
-                name = f"options[{position}]"
-                if not isinstance(entry, dict):
-                    self.problem(origin, where, name, "ska vara en tabell med id, label och next")
-                    continue
-                self._duplicate_keys(origin, where, entry)
-                for key in entry:
-                    if key not in _OPTION_FIELDS:
-                        self.problem(origin, where, f"{name}.{key}", f"okänt fält '{key}'")
-                option_id = entry.get("id")
-                if option_id is not None and not isinstance(option_id, str):
-                    self.problem(
-                        origin,
-                        where,
-                        f"{name}.id",
-                        f"'{option_id}' lästes inte som text – skriv t.ex. ja/nej, "
-                        "eller sätt citattecken runt det",
-                    )
-                target = entry.get("next")
-                options.append(
-                    GuideOption(
-                        "" if option_id is None else str(option_id),
-                        self._local_text(origin, where, f"{name}.label", entry.get("label"))
-                        or LocalText("", ""),
-                        "" if target is None else str(target),
-                        _line(entry),
-                    )
-                )
-
+        self._unknown_keys(origin, where, None, raw, _NODE_FIELDS)
+        fields = _NodeFields(self, origin, where, raw)
         self.nodes.append(
             GuideNode(
                 id=node_id,
-                kind=text_field("kind") or "",
+                kind=fields.text("kind") or "",
                 text=self._local_text(origin, where, "text", raw.get("text")) or LocalText("", ""),
-                source=text_field("source") or "",
+                source=fields.text("source") or "",
                 title=self._local_text(origin, where, "title", raw.get("title")),
-                next=text_field("next"),
-                options=tuple(options),
-                topic=text_field("topic"),
-                terminal=terminal,
-                contact=text_field("contact"),
-                checkpoints=list_field("checkpoints"),
-                contacts=list_field("contacts"),
+                next=fields.text("next"),
+                options=self._read_options(origin, where, raw.get("options")),
+                topic=fields.text("topic"),
+                terminal=fields.flag("terminal"),
+                contact=fields.text("contact"),
+                checkpoints=fields.strings("checkpoints"),
+                contacts=fields.strings("contacts"),
                 origin=origin,
             )
         )
+
+    def _read_options(
+        self, origin: Origin, where: str, raw_options: object
+    ) -> tuple[GuideOption, ...]:
+        if raw_options is not None and not isinstance(raw_options, list):
+            self.problem(origin, where, "options", "ska vara en lista")
+            return ()
+        options: list[GuideOption] = []
+        for position, entry in enumerate(raw_options or ()):
+            option = self._read_option(origin, where, f"options[{position}]", entry)
+            if option is not None:
+                options.append(option)
+        return tuple(options)
+
+    def _read_option(
+        self, origin: Origin, where: str, name: str, entry: object
+    ) -> GuideOption | None:
+        if not isinstance(entry, dict):
+            self.problem(origin, where, name, "ska vara en tabell med id, label och next")
+            return None
+        self._duplicate_keys(origin, where, entry)
+        self._unknown_keys(origin, where, name, entry, _OPTION_FIELDS)
+        option_id = entry.get("id")
+        if option_id is not None and not isinstance(option_id, str):
+            self.problem(
+                origin,
+                where,
+                f"{name}.id",
+                f"'{option_id}' lästes inte som text – skriv t.ex. ja/nej, "
+                "eller sätt citattecken runt det",
+            )
+        target = entry.get("next")
+        return GuideOption(
+            "" if option_id is None else str(option_id),
+            self._local_text(origin, where, f"{name}.label", entry.get("label"))
+            or LocalText("", ""),
+            "" if target is None else str(target),
+            _line(entry),
+        )
+
+
+class _NodeFields:
+    """Typed access to a node's plain fields, recording a problem for each wrong type."""
+
+    def __init__(
+        self, parser: GuideParser, origin: Origin, where: str, raw: dict[Any, Any]
+    ) -> None:
+        self.parser, self.origin, self.where, self.raw = parser, origin, where, raw
+
+    def text(self, name: str) -> str | None:
+        value = self.raw.get(name)
+        if value is None or isinstance(value, str):
+            return value
+        self.parser.problem(
+            self.origin, self.where, name, "ska vara text (sätt citattecken runt det)"
+        )
+        return str(value)
+
+    def strings(self, name: str) -> tuple[str, ...]:
+        value = self.raw.get(name)
+        if value is None:
+            return ()
+        if not isinstance(value, list):
+            self.parser.problem(self.origin, self.where, name, "ska vara en lista")
+            return ()
+        return tuple(str(item) for item in value)
+
+    def flag(self, name: str) -> bool:
+        value = self.raw.get(name, False)
+        if not isinstance(value, bool):
+            self.parser.problem(self.origin, self.where, name, "ska vara true eller false")
+            return bool(value)
+        return value

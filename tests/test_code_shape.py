@@ -21,7 +21,6 @@ KNOWN_LONG: dict[str, int] = {
     "bot/services/handovers.py::record_handover": 74,
     "bot/services/personal_data.py::erase": 62,
     "handlers/privacy.py::render_data": 70,
-    "knowledge/guide.py::_read_node": 87,
 }
 
 
