@@ -25,6 +25,7 @@ from telegram.request import BaseRequest
 
 import handlers.privacy as privacy_rights
 import handlers.stats as stats
+from app.checkin_job import CHECKIN_INTERVAL_SECONDS, send_checkins
 from app.delivery import DELIVERY_INTERVAL_SECONDS, OutboxWorker, deliver_outbox
 from app.jobs import (
     HANDOVER_DAY_INTERVAL_SECONDS,
@@ -197,8 +198,8 @@ def register_handlers(application: KontaktlotsenApplication) -> None:
         export.build_handlers(),  # /exportera: the directory as a file for Excel
         admin.build_handlers(),  # /bekrafta, /behorighet, /kod, /historik, /leveranser
         follows.build_handlers(),  # /folj, /sluta_folja, /foljer and their buttons
-        # /anmalan and "the child lives elsewhere": one conversation owns typed answers, so the
-        # question asked last gets the text, before the lookup does
+        # /anmalan, "the child lives elsewhere" (the question asked last gets the text), then
+        # situation words ("akut", "vågar inte gå hem"): all before the lookup
         guide.build_handlers(),
         privacy_rights.build_handlers(),  # /mina_uppgifter, /glom_mig and its confirm button
         stats.build_handlers(),  # /statistik, /samverkansavtal
@@ -250,5 +251,6 @@ def schedule_jobs(application: KontaktlotsenApplication, services: Services) -> 
     jobs.run_daily(
         remind_agreements, time=time(8, 30, tzinfo=zone), days=(1,), name="remind_agreements"
     )
+    jobs.run_repeating(send_checkins, interval=CHECKIN_INTERVAL_SECONDS, first=60, name="checkins")
     # At night: retention (docs/integritet.md).
     jobs.run_daily(purge_expired, time=time(3, 30, tzinfo=zone), name="purge_expired")

@@ -102,6 +102,7 @@ def main(argv: Sequence[str] | None = None, *, clock: Clock = SYSTEM_CLOCK) -> i
 
 
 def _guide(args: argparse.Namespace) -> int:
+    from bot.clock import utcnow
     from bot.services.guide_mermaid import to_mermaid
     from knowledge.guide import GUIDE_DIR, load_guide, shipped_guide
 
@@ -116,6 +117,11 @@ def _guide(args: argparse.Namespace) -> int:
             print(f"  {problem}", file=sys.stderr)
         return 1
     print(f"Guiden är hel: {len(guide.nodes)} steg, {len(guide.topics)} punkter i checklistan.")
+    today = utcnow().date().isoformat()
+    for node in guide.nodes:
+        if node.review_by is not None:
+            due = "SKA GRANSKAS NU" if node.review_by <= today else "granskas senast"
+            print(f"  {node.id}: {due} {node.review_by} ({node.origin.file})")
     return 0
 
 

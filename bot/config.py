@@ -71,6 +71,13 @@ class Settings(BaseSettings):
     # Polling mode: /healthz and /metrics on METRICS_LISTEN:METRICS_PORT when a port is set.
     metrics_listen: str = "127.0.0.1"
     metrics_port: int | None = Field(default=None, ge=0, le=65535)
+    # After "Jag har gjort anmälan", the bot offers to ask this many days later whether social
+    # services gave feedback; an unanswered check-in is deleted this many days after it was due.
+    checkin_days: int = Field(default=21, ge=1, le=365)
+    checkin_expire_days: int = Field(default=30, ge=1, le=365)
+    # Whom /mina_uppgifter names for questions about personal data (e.g. the data protection
+    # officer of the administration that runs the bot). Empty: a general sentence.
+    privacy_contact: str = ""
 
     @field_validator("webhook_url", "webhook_secret_token", "metrics_port", mode="before")
     @classmethod

@@ -401,6 +401,15 @@ class UsageEvent(StrEnum):
     NOTIFICATION_FAILED = "notification_failed"
     STALE_REMINDER_SENT = "stale_reminder_sent"
     AGREEMENT_REMINDER_SENT = "agreement_reminder_sent"
+    # The opt-in check-in after "Jag har gjort anmälan" (issue 13): accepted, asked, answered.
+    CHECKIN_ACCEPTED = "checkin_accepted"
+    CHECKIN_ASKED = "checkin_asked"
+    FEEDBACK_YES = "feedback_yes"
+    FEEDBACK_NO = "feedback_no"
+    FEEDBACK_UNKNOWN = "feedback_unknown"
+    MEETING_YES = "meeting_yes"
+    MEETING_NO = "meeting_no"
+    MEETING_UNKNOWN = "meeting_unknown"
 
 
 class UsageCount(Base):
@@ -438,3 +447,27 @@ class InstallationKey(Base):
 
     def __repr__(self) -> str:
         return f"InstallationKey({self.name!r})"
+
+
+# --- The opt-in check-in after a report (issue 13) ---------------------------------------------
+
+
+class GuideCheckIn(Base):
+    """A user asked to be asked, `due_on`, whether social services gave feedback.
+
+    Only what the question needs: who to ask (the user's id; a private chat has the same id),
+    when, and the area and school operator the answers are counted under – the school's, from
+    what the user follows, never the child's. Deleted when answered, by /glom_mig, or 30 days
+    after it was due. Nothing about the report or the child.
+    """
+
+    __tablename__ = "guide_checkins"
+
+    user_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    area_id: Mapped[str] = mapped_column(String(40), default="")
+    operator: Mapped[str] = mapped_column(String(20), default="")
+    due_on: Mapped[date] = mapped_column(Date)
+    asked_on: Mapped[date | None] = mapped_column(Date)
+
+    def __repr__(self) -> str:
+        return f"GuideCheckIn({self.user_id}, due {self.due_on})"

@@ -104,7 +104,7 @@ def field_problem(error: FieldError, field: str, tr: Translator) -> str:
         "text": tr._("Skriv en kortare text, högst {max} tecken.").format(max=NAME_MAX_LENGTH),
         "phone": tr._(
             "Det ser inte ut som ett svenskt telefonnummer. "
-            "Skriv till exempel 08-508 000 00 eller 070-123 45 67."
+            "Skriv till exempel 08-465 004 10 eller 070-174 06 10."
         ),
         "email": tr._(
             "Det är ingen giltig e-postadress. Skriv till exempel fornamn.efternamn@stockholm.se."

@@ -49,7 +49,9 @@ def contact_lines(view: ContactView, tr: Translator) -> list[str]:
     if view.phone:
         lines.append(tr._("Telefon: {phone}").format(phone=phone_text(view.phone)))
     if view.email:
-        lines.append(tr._("E-post: {email}").format(email=escape(view.email)))
+        lines.append(
+            tr._("E-post (inte för uppgifter om barnet): {email}").format(email=escape(view.email))
+        )
     if view.hours:
         lines.append(tr._("Tider: {hours}").format(hours=escape(view.hours)))
     if view.url:
@@ -57,7 +59,10 @@ def contact_lines(view: ContactView, tr: Translator) -> list[str]:
     confirmed = tr.date(view.confirmed_on)
     if view.is_stale:
         lines.append(
-            tr._("⚠️ Inte bekräftad sedan {date} – kan vara inaktuell.").format(date=confirmed)
+            tr._(
+                "⚠️ Inte bekräftad sedan {date} – kan vara inaktuell. Når du inte fram: ring "
+                "stadens växel och fråga efter socialtjänsten i området. Akut fara: 112."
+            ).format(date=confirmed)
         )
     else:
         lines.append(tr._("Bekräftad {date}").format(date=confirmed))
@@ -84,13 +89,23 @@ def emergency_lines(intake: IntakeCard, tr: Translator) -> list[str]:
     return [emergency_line(intake.emergency_number, tr), socialjour_line(intake.socialjour, tr)]
 
 
+def phone_hours_passed_line(tr: Translator) -> str:
+    """What to do when the intake unit's phone time is over for today."""
+    return tr._(
+        "📞 <b>Telefontiden är slut för i dag.</b> Skicka anmälan skriftligt på det sätt "
+        "mottagningen anvisar, till exempel e-tjänsten, eller ring stadens växel. "
+        "Kan det inte vänta: ring socialjouren. Akut fara: 112."
+    )
+
+
 def intake_block(intake: IntakeCard, tr: Translator) -> list[str]:
     title = tr._("<b>Orosanmälan – mottagningen i {area}</b>").format(
         area=escape(intake.area.name)
     )
     if intake.intake is None:
         return [title, tr._("Uppgift saknas i registret just nu. Vid fara för barnet: ring 112.")]
-    return [title, *contact_lines(intake.intake, tr)]
+    after = [phone_hours_passed_line(tr)] if intake.phone_hours_passed else []
+    return [title, *contact_lines(intake.intake, tr), *after]
 
 
 def place_block(card: ContactCard, tr: Translator, place: str | None = None) -> list[str]:

@@ -115,13 +115,31 @@ async def admin_permissions(
         return None
 
 
+async def error_translator(update: Update, context: BotContext) -> Translator:
+    """The user's own language for an error message, if the database still answers."""
+    user = update.effective_user
+    services = context.services
+    try:
+        async with services.database.transaction() as session:
+            chosen = await stored_language(session, user.id) if user else None
+    except (OperationalError, DBAPIError, OSError):
+        return fallback_translator(update, context)
+    default = services.settings.default_language
+    return translator(pick_language(chosen, telegram_language(update), default))
+
+
 async def on_error(update: object, context: BotContext) -> None:
     """Log first, then tell the user politely; never show a trace."""
     log.error("Error while handling an update", exc_info=context.error)
     if not isinstance(update, Update) or update.effective_chat is None:
         return
-    tr = fallback_translator(update, context)
-    if isinstance(context.error, OperationalError | DBAPIError | OSError):
+    database_down = isinstance(context.error, OperationalError | DBAPIError | OSError)
+    tr = (
+        fallback_translator(update, context)
+        if database_down
+        else await error_translator(update, context)
+    )
+    if database_down:
         text = tr._(
             "Jag når inte registret just nu. Försök igen om en liten stund.\n\n"
             "🚨 Akut fara för barnet: ring 112."

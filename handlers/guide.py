@@ -58,9 +58,10 @@ from telegram.ext import (
 )
 from telegram.warnings import PTBUserWarning
 
+from handlers import checkin, situation
 from handlers.common import BotContext
 from handlers.contacts import home_question
-from handlers.guide_begin import begin, cancel
+from handlers.guide_begin import begin, cancel, resume
 from handlers.guide_buttons import press
 from handlers.guide_typed import contact_text, pick
 from handlers.questions import AWAIT_HOME, AWAIT_TEXT, CONVERSATION_NAME, IN_STEP
@@ -75,6 +76,7 @@ def build_handlers() -> list[BaseHandler[Update, BotContext, Any]]:
         CommandHandler("start", begin, filters=GUIDE_LINK),  # the guide's deep link
         CallbackQueryHandler(press, pattern=r"^g:"),
         CallbackQueryHandler(pick, pattern=r"^gp:"),
+        CallbackQueryHandler(resume, pattern=r"^gn:(go|new)$"),  # "go on, or start anew?"
         ask_home,  # "Barnet bor i ett annat område": from now on, the next text is the place
     ]
     text = MessageHandler(filters.TEXT & ~filters.COMMAND, contact_text)
@@ -92,4 +94,5 @@ def build_handlers() -> list[BaseHandler[Update, BotContext, Any]]:
             name=CONVERSATION_NAME,
             persistent=True,
         )
-    return [conversation]
+    # After the conversation (a contact step's text is the guide's), before the lookup.
+    return [conversation, *situation.build_handlers(), *checkin.build_handlers()]

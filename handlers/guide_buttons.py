@@ -21,7 +21,9 @@ from bot.services.guide import (
     start,
 )
 from bot.services.guide_sessions import StoredGuide, delete_guide_session, load_guide_session
+from bot.services.guide_summary import summarise
 from bot.services.usage import count_guide_completed, count_guide_started
+from handlers.checkin import done_keyboard
 from handlers.common import Action, BotContext, reply, user_action
 from handlers.guide_begin import cancel
 from handlers.guide_contacts import render
@@ -34,7 +36,7 @@ from handlers.guide_messages import (
     show_new,
     strip_buttons,
 )
-from handlers.guide_render import restart_keyboard
+from handlers.guide_render import restart_keyboard, summary_text
 from handlers.questions import END
 
 
@@ -104,6 +106,15 @@ async def press(update: Update, context: BotContext) -> object:
         return None if new == old else await move(update, context, action, stored, new)
 
 
+async def send_summary(update: Update, action: Action, position: GuidePosition) -> None:
+    """After the checklist: a summary to keep, and the offer to ask about feedback later."""
+    services = action.services
+    summary = summarise(services.guide, position, services.now(), action.tr.language)
+    socialjour = await services.contacts.socialjour(action.session, action.today)
+    text = summary_text(summary, socialjour, services.contacts.emergency_number, action.tr)
+    await reply(update, text, reply_markup=done_keyboard(action.tr))
+
+
 async def move(
     update: Update,
     context: BotContext,
@@ -127,5 +138,6 @@ async def move(
     if current_node(guide, new).terminal:
         await delete_guide_session(action.session, ids(update)[0])
         await count_guide_completed(action.session, action.today)  # follow-up figures
+        await send_summary(update, action, new)
         return END
     return await save(update, action, new, message_id)

@@ -13,6 +13,8 @@ from bot.services.guide import GuidePosition, current_node
 from handlers.cards import render_intake
 from handlers.common import Action
 from handlers.guide_render import (
+    acute_block,
+    area_rows,
     checklist_block,
     closing_contacts,
     contact_prompt,
@@ -21,9 +23,20 @@ from handlers.guide_render import (
     socialjour_block,
     step_keyboard,
     step_text,
+    support_material_line,
 )
 from handlers.lookup_replies import Reply, Rows, choice_rows, home_reply, lookup_reply
-from knowledge.guide import INTAKE_CONTACT, SCHOOL_CONTACT, SOCIALJOUR_CONTACT, Guide, GuideNode
+from knowledge.guide import (
+    ACUTE_CONTACT,
+    INTAKE_CONTACT,
+    SCHOOL_CONTACT,
+    SOCIALJOUR_CONTACT,
+    Guide,
+    GuideNode,
+)
+
+# Contact steps whose typed text (or pressed area) is the child's area: they show its intake.
+AREA_STEPS = frozenset({INTAKE_CONTACT, ACUTE_CONTACT})
 
 
 async def render(
@@ -33,17 +46,24 @@ async def render(
     node = current_node(guide, position)
     tr, services = action.tr, action.services
     extra: list[str] = []
+    choices: Rows = []
     if node.kind == "contact" and node.contact == SOCIALJOUR_CONTACT:
         view = await services.contacts.socialjour(action.session, action.today)
         extra.append(socialjour_block(view, tr))
+    elif node.kind == "contact" and node.contact == ACUTE_CONTACT:
+        view = await services.contacts.socialjour(action.session, action.today)
+        office_hours = services.is_office_hours()
+        extra.append(acute_block(view, services.contacts.emergency_number, office_hours, tr))
+        choices = area_rows(node, services.geography) if office_hours else []
     elif node.kind == "contact":
         extra += [prompt] if (prompt := contact_prompt(node, tr)) else []
     elif node.kind == "checklist":
         view = await services.contacts.socialjour(action.session, action.today)
         extra.append(checklist_block(guide, position, tr))
         extra.append(closing_contacts(node, view, services.contacts.emergency_number, tr))
+        extra.append(support_material_line(tr))
     text = step_text(guide, position, tr, extra=extra, note=note)
-    return text, step_keyboard(guide, position, tr)
+    return text, step_keyboard(guide, position, tr, choices=choices)
 
 
 async def contact_answer(action: Action, node: GuideNode, text: str) -> tuple[str, Rows]:
@@ -54,7 +74,7 @@ async def contact_answer(action: Action, node: GuideNode, text: str) -> tuple[st
     """
     tr, index = action.tr, action.services.index
     found: Reply
-    if node.contact == INTAKE_CONTACT:
+    if node.contact in AREA_STEPS:
         found = home_reply(await index.child_home(action.session, text, action.today), tr)
     else:
         not_found = tr._(
@@ -73,7 +93,7 @@ async def contact_answer(action: Action, node: GuideNode, text: str) -> tuple[st
 async def picked_text(action: Action, node: GuideNode, kind: str, ref: str) -> str | None:
     """The directory entry for a chosen area or school; None if the data cannot be right."""
     contacts, session, today = action.services.contacts, action.session, action.today
-    if node.contact == INTAKE_CONTACT and kind == "a":
+    if node.contact in AREA_STEPS and kind == "a":
         intake = await contacts.intake_for_area(session, ref, today)
         return render_intake(intake, action.tr) if intake else None
     if node.contact == SCHOOL_CONTACT and kind == "a":

@@ -8,6 +8,7 @@ Telegram HTML, so they are sent as they are; everything from the directory is es
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from html import escape
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
@@ -25,6 +26,7 @@ from bot.services.guide import (
     encode_callback,
     progress,
 )
+from bot.services.guide_summary import GuideSummary
 from bot.services.lookup import EntryKind, IndexEntry
 from handlers.cards import (
     contact_lines,
@@ -35,6 +37,7 @@ from handlers.cards import (
     socialjour_line,
 )
 from handlers.lookup_replies import Rows
+from knowledge.directory import Geography
 from knowledge.guide import (
     INTAKE_CONTACT,
     SCHOOL_CONTACT,
@@ -61,7 +64,10 @@ def step_text(
     blocks.append(f"<b>{node.title.get(tr.language)}</b>\n\n{body}" if node.title else body)
     blocks.extend(extra)
     number, total = progress(guide, position)
-    blocks.append(tr._("<i>Steg {number} av {total}</i>").format(number=number, total=total))
+    if total is None:
+        blocks.append(tr._("<i>Steg {number}</i>").format(number=number))
+    else:
+        blocks.append(tr._("<i>Steg {number} av {total}</i>").format(number=number, total=total))
     return "\n\n".join(blocks)
 
 
@@ -124,6 +130,48 @@ def socialjour_block(view: ContactView | None, tr: Translator) -> str:
     return "\n".join([*lines, *contact_lines(view, tr)])
 
 
+def acute_block(
+    socialjour: ContactView | None, emergency_number: str, office_hours: bool, tr: Translator
+) -> str:
+    """Whom to call now: 112 first; the socialjour after office hours, else the child's intake.
+
+    During office hours the intake unit of the child's area is the right number, so the step
+    offers the areas as buttons (and takes a typed neighbourhood): one press shows the number.
+    """
+    lines = [emergency_line(emergency_number, tr)]
+    if office_hours:
+        lines.append(
+            tr._(
+                "☎️ <b>Nu, under kontorstid:</b> mottagningen i det område där barnet är "
+                "folkbokfört. Tryck på området nedan, eller skriv stadsdelen, så visar jag "
+                "numret."
+            )
+        )
+        if socialjour is not None and socialjour.is_example:
+            lines.append(example_banner(tr))
+        lines.append(socialjour_line(socialjour, tr))
+        return "\n".join(lines)
+    lines.append(tr._("☎️ <b>Nu, efter kontorstid:</b> socialjouren."))
+    return "\n".join(lines) + "\n\n" + socialjour_block(socialjour, tr)
+
+
+def area_rows(node: GuideNode, geography: Geography) -> Rows:
+    """The city's areas as buttons, two per row, for a step that needs the child's area."""
+    buttons = [
+        InlineKeyboardButton(area.name, callback_data=f"{PICK_PREFIX}:{node.id}:a:{area.id}")
+        for area in geography.areas
+    ]
+    return [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
+
+
+def support_material_line(tr: Translator) -> str:
+    """Where the city's support material for school–social services cooperation is."""
+    return tr._(
+        "📘 Stadens stödmaterial för samverkan mellan skolan och socialtjänsten: skriv "
+        "/stodmaterial."
+    )
+
+
 def school_contact_text(card: ContactCard, tr: Translator) -> str:
     """The school's (or area's) cooperation contact, without the rest of the contact card."""
     blocks: list[list[str]] = []
@@ -171,6 +219,8 @@ def closing_contacts(
     lines = [tr._("<b>Kontakter som gäller</b>"), emergency_line(emergency_number, tr)]
     for kind in node.contacts:
         if kind == SOCIALJOUR_CONTACT:
+            if socialjour is not None and socialjour.is_example:
+                lines.append(example_banner(tr))
             lines.append(socialjour_line(socialjour, tr))
         elif kind == INTAKE_CONTACT:
             lines.append(
@@ -187,3 +237,42 @@ def closing_contacts(
                 )
             )
     return "\n".join(lines)
+
+
+# --- the summary to keep ---------------------------------------------------------------------
+
+
+def summary_text(
+    summary: GuideSummary,
+    socialjour: ContactView | None,
+    emergency_number: str,
+    tr: Translator,
+) -> str:
+    """The finished guide as plain lines to copy into the school's own system; nothing about
+    the child, and no area: the child's area was never kept."""
+    when = f"{tr.date(summary.finished_at.date())} {summary.finished_at:%H:%M}"
+    lines = [tr._("Orosanmälan – genomgång i Kontaktlotsen {when}").format(when=when), ""]
+    lines.append(tr._("Steg:"))
+    lines += [f"- {step}" for step in summary.steps]
+    lines += ["", tr._("Genomgånget:")]
+    lines += [f"- {topic}" for topic in summary.covered]
+    if summary.missed:
+        lines += ["", tr._("Inte genomgånget:")]
+        lines += [f"- {topic}" for topic in summary.missed]
+    lines += ["", tr._("Kontakter:")]
+    lines.append(tr._("- Akut fara: {number}").format(number=emergency_number))
+    if socialjour is not None and socialjour.phone:
+        example = tr._(" (exempeldata)") if socialjour.is_example else ""
+        lines.append(
+            tr._("- Socialjouren: {name}, {phone}{example}").format(
+                name=socialjour.name, phone=socialjour.phone, example=example
+            )
+        )
+    lines.append(tr._("- Mottagningen som tog emot anmälan: ______"))
+    lines.append(tr._("- Anmälan skickad (datum, tid, hur): ______"))
+    lines.append(tr._("- Pratat med (vem, när): ______"))
+    intro = tr._(
+        "📋 <b>Sammanfattning att spara</b> – kopiera den till skolans eget system och fyll i "
+        "luckorna där. Skriv inget om barnet här i chatten."
+    )
+    return intro + "\n\n<pre>" + escape("\n".join(lines)) + "</pre>"

@@ -86,7 +86,7 @@ STEPS = {
 OPTIONAL = {TITLE, EMAIL, HOURS, NOTE}  # "Hoppa över" leaves these empty
 QUESTIONS: dict[int, Callable[[Translator], str]] = {
     TITLE: lambda tr: tr._("Vilken titel har hen?"),
-    PHONE: lambda tr: tr._("Vilket telefonnummer? Till exempel 08-508 000 00."),
+    PHONE: lambda tr: tr._("Vilket telefonnummer? Till exempel 08-465 004 10."),
     EMAIL: lambda tr: tr._("Vilken e-postadress?"),
     HOURS: lambda tr: tr._("När går hen att nå? Till exempel: Vardagar 08.00–16.30."),
     DATE: lambda tr: tr._(

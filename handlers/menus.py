@@ -23,6 +23,7 @@ STAFF_MENU = (
     ("kontakt", "contact", N_("Sök kontakt för en skola eller ett område")),
     ("anmalan", "report", N_("Orosanmälan steg för steg")),
     ("omraden", "areas", N_("De 11 stadsdelsområdena")),
+    ("stodmaterial", "support_material", N_("Stadens stödmaterial för samverkan")),
     ("folj", "follow", N_("Få besked när kontaktpersonen byts")),
     ("foljer", "following", N_("Det du följer")),
     ("sprak", "language", N_("Byt språk")),

@@ -6,6 +6,7 @@ transaction (an admin role granted in between still refuses), so a stale button 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from html import escape
 from typing import Any
@@ -45,46 +46,21 @@ def authored_text(data: PersonalData, tr: Translator) -> str:
     return tr._("Med ditt id som ansvarig: {counts}").format(counts=", ".join(counts))
 
 
-def render_data(data: PersonalData, tr: Translator, timezone: str) -> str:
+DayText = Callable[[datetime], str]
+
+
+def render_data(
+    data: PersonalData, tr: Translator, timezone: str, privacy_contact: str = ""
+) -> str:
     """Everything stored about the user, in plain words; dates are the day in `timezone`."""
 
     def day(value: datetime) -> str:
         return tr.date(local_date(value, timezone))
 
     lines = [tr._("<b>Det här sparar jag om dig</b>"), ""]
-    lines.append(tr._("Telegram-id: {id}").format(id=data.user_id))
-    if data.first_seen_at is None:
-        lines.append(tr._("Först sedd: inte sparat (du har inte skrivit /start)"))
-    else:
-        lines.append(tr._("Först sedd: {date}").format(date=day(data.first_seen_at)))
-    language = {"sv": "svenska", "en": "English"}.get(data.language or "")
-    lines.append(
-        tr._("Valt språk: {language}").format(language=language)
-        if language
-        else tr._("Valt språk: inget (jag följer Telegrams språk)")
-    )
-    if data.follows:
-        lines.append(tr._("Du följer:"))
-        for follow in data.follows:
-            suffix = "" if follow.active else " " + tr._("(vilande)")
-            lines.append(f"• {escape(follow.name)}{suffix}")
-    else:
-        lines.append(tr._("Du följer ingen skola eller inget område."))
-    if data.is_city_admin:
-        lines.append(tr._("Roll: stadsadministratör (enligt bottens inställningar)"))
-    for grant in data.grants:
-        if grant.revoked_at is None:
-            text = tr._("Roll: administratör för {area} sedan {date}")
-            lines.append(text.format(area=escape(grant.area_name), date=day(grant.granted_at)))
-        else:
-            text = tr._("Tidigare roll: administratör för {area} till {date}")
-            lines.append(text.format(area=escape(grant.area_name), date=day(grant.revoked_at)))
-    if data.guide_saved_at is not None:
-        lines.append(
-            tr._("Guiden /anmalan: ditt läge (steg {steps}) sparat {date}").format(
-                steps=data.guide_steps, date=day(data.guide_saved_at)
-            )
-        )
+    lines += _identity_lines(data, tr, day)
+    lines += _role_lines(data, tr, day)
+    lines += _guide_lines(data, tr, day)
     pending = data.notifications.get("pending", 0)
     stored = sum(data.notifications.values())
     lines.append(
@@ -103,18 +79,83 @@ def render_data(data: PersonalData, tr: Translator, timezone: str) -> str:
     )
     if authored:
         lines.append(authored_text(data, tr))
-    lines += [
-        "",
+    return "\n".join([*lines, "", *_closing_lines(tr, privacy_contact)])
+
+
+def _identity_lines(
+    data: PersonalData, tr: Translator, day: Callable[[datetime], str]
+) -> list[str]:
+    lines = [tr._("Telegram-id: {id}").format(id=data.user_id)]
+    if data.first_seen_at is None:
+        lines.append(tr._("Först sedd: inte sparat (du har inte skrivit /start)"))
+    else:
+        lines.append(tr._("Först sedd: {date}").format(date=day(data.first_seen_at)))
+    language = {"sv": "svenska", "en": "English"}.get(data.language or "")
+    lines.append(
+        tr._("Valt språk: {language}").format(language=language)
+        if language
+        else tr._("Valt språk: inget (jag följer Telegrams språk)")
+    )
+    if data.follows:
+        lines.append(tr._("Du följer:"))
+        for follow in data.follows:
+            suffix = "" if follow.active else " " + tr._("(vilande)")
+            lines.append(f"• {escape(follow.name)}{suffix}")
+    else:
+        lines.append(tr._("Du följer ingen skola eller inget område."))
+    return lines
+
+
+def _role_lines(data: PersonalData, tr: Translator, day: DayText) -> list[str]:
+    lines = []
+    if data.is_city_admin:
+        lines.append(tr._("Roll: stadsadministratör (enligt bottens inställningar)"))
+    for grant in data.grants:
+        if grant.revoked_at is None:
+            text = tr._("Roll: administratör för {area} sedan {date}")
+            lines.append(text.format(area=escape(grant.area_name), date=day(grant.granted_at)))
+        else:
+            text = tr._("Tidigare roll: administratör för {area} till {date}")
+            lines.append(text.format(area=escape(grant.area_name), date=day(grant.revoked_at)))
+    return lines
+
+
+def _guide_lines(data: PersonalData, tr: Translator, day: DayText) -> list[str]:
+    lines = []
+    if data.guide_saved_at is not None:
+        lines.append(
+            tr._(
+                "Guiden /anmalan: ditt läge (steg {steps}) sparat {date}. Läget visar vilka "
+                "svar du valde i guiden (till exempel om du misstänkte våld i familjen), "
+                "inget om barnet."
+            ).format(steps=data.guide_steps, date=day(data.guide_saved_at))
+        )
+    if data.checkin_due_on is not None:
+        lines.append(
+            tr._(
+                "Uppföljning: jag ska fråga dig {date} om du har fått återkoppling "
+                "(bara ditt id, dagen och skolans område och huvudman)."
+            ).format(date=tr.date(data.checkin_due_on))
+        )
+    return lines
+
+
+def _closing_lines(tr: Translator, privacy_contact: str) -> list[str]:
+    ask = (
+        tr._("Frågor om dina personuppgifter: {contact}.").format(contact=escape(privacy_contact))
+        if privacy_contact.strip()
+        else tr._(
+            "Frågor om dina personuppgifter besvaras av förvaltningen som driver boten och "
+            "dess dataskyddsombud."
+        )
+    )
+    return [
         tr._(
-            "Jag sparar aldrig det du skriver i sökningar eller meddelanden. Statistiken är "
-            "bara antal per dag och område, utan vem."
+            "Det du skriver i sökningar och om barn sparar jag inte. Statistiken är bara antal "
+            "per dag och område, utan vem."
         ),
-        tr._(
-            "Radera allt: /glom_mig. Frågor om dina personuppgifter besvaras av förvaltningen "
-            "som driver boten och dess dataskyddsombud."
-        ),
+        tr._("Radera allt: /glom_mig.") + " " + ask,
     ]
-    return "\n".join(lines)
 
 
 async def my_data(update: Update, context: BotContext) -> None:
@@ -124,7 +165,8 @@ async def my_data(update: Update, context: BotContext) -> None:
     async with user_action(update, context) as action:
         settings = action.services.settings
         data = await personal_data.collect(action.session, user.id, settings.city_admin_ids)
-        await reply(update, render_data(data, action.tr, settings.timezone))
+        text = render_data(data, action.tr, settings.timezone, settings.privacy_contact)
+        await reply(update, text)
 
 
 def still_admin_text(error: StillAdmin, tr: Translator) -> str:

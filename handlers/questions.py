@@ -24,13 +24,13 @@ from telegram.ext import ConversationHandler
 from bot.services.guide import current_node
 from bot.services.guide_sessions import load_guide_session, unfinished_guide_sessions
 from handlers.common import ConversationKey
-from knowledge.guide import INTAKE_CONTACT, SCHOOL_CONTACT, Guide, GuideNode
+from knowledge.guide import ACUTE_CONTACT, INTAKE_CONTACT, SCHOOL_CONTACT, Guide, GuideNode
 
 CONVERSATION_NAME = "questions"
 IN_STEP, AWAIT_TEXT, AWAIT_HOME = range(3)
 END = ConversationHandler.END
 # The guide's contact steps that take typed text; the socialjour step only shows its number.
-TYPED_CONTACTS = frozenset({INTAKE_CONTACT, SCHOOL_CONTACT})
+TYPED_CONTACTS = frozenset({INTAKE_CONTACT, SCHOOL_CONTACT, ACUTE_CONTACT})
 
 
 def state_for(node: GuideNode) -> int:

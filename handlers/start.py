@@ -19,6 +19,7 @@ from handlers.common import Action, BotContext, reply, user_action
 from handlers.contacts import card_keyboard, card_text
 from handlers.menus import admin_help
 from handlers.sharing import bot_links
+from handlers.support_material import show_support_material
 
 LANGUAGE_CALLBACK = "lang:"
 # "/start guide" (the guide's deep link) belongs to the guide's conversation (handlers.guide).
@@ -35,11 +36,14 @@ def help_text(tr: Translator, *, is_admin: bool = False) -> str:
             "• kontaktpersonen i socialtjänsten för skolorna där\n"
             "• mottagningen dit en orosanmälan ska\n"
             "• vart du vänder dig vid akut fara och efter kontorstid\n\n"
-            "Jag sparar aldrig det du skriver. Skriv inga namn eller personnummer på barn här.\n\n"
+            "Det du skriver om skolor, platser och barn sparar jag inte. Det jag sparar om dig – "
+            "till exempel språkval, vilka skolor du följer och var du är i guiden – visar "
+            "/mina_uppgifter. Skriv inga namn eller personnummer på barn här.\n\n"
             "/kontakt &lt;skola&gt; – sök kontakt\n"
             "/anmalan – orosanmälan steg för steg\n"
             "/folj &lt;skola&gt; – få besked när kontaktpersonen byts\n"
             "/omraden – de 11 stadsdelsområdena\n"
+            "/stodmaterial – stadens stödmaterial för samverkan skola–socialtjänst\n"
             "/sprak – byt språk (svenska/English)\n"
             "/hjalp – den här hjälpen\n\n"
             "🚨 Akut fara för ett barn: ring 112."
@@ -172,6 +176,7 @@ def build_handlers() -> list[BaseHandler[Update, BotContext, Any]]:
         CommandHandler("start", start, filters=~GUIDE_LINK),
         CommandHandler(["hjalp", "help"], show_help),
         CommandHandler(["sprak", "language"], ask_language),
+        CommandHandler(["stodmaterial", "support_material"], show_support_material),
         CallbackQueryHandler(set_language, pattern=f"^{LANGUAGE_CALLBACK}"),
     ]
 

@@ -6,6 +6,7 @@ Private to `knowledge.guide`; `validate` lists every problem with file, line, no
 from __future__ import annotations
 
 import re
+from datetime import date
 
 from knowledge._guide_yaml import located_problem
 from knowledge.errors import Problem
@@ -23,6 +24,14 @@ from knowledge.guide_model import (
     LocalText,
     Origin,
 )
+
+
+def _is_date(text: str) -> bool:
+    try:
+        date.fromisoformat(text)
+    except ValueError:
+        return False
+    return len(text) == 10
 
 
 def _utf16_len(text: str) -> int:
@@ -330,6 +339,8 @@ def _check_node(
         report.add(origin, nid, "kind", f"okänd eller saknad kind '{node.kind}' (en av: {kinds})")
     if not node.source.strip():
         report.add(origin, nid, "source", "källa saknas (t.ex. 'domain.md §2.4')")
+    if node.review_by is not None and not _is_date(node.review_by):
+        report.add(origin, nid, "review_by", "ska vara ett datum: ÅÅÅÅ-MM-DD")
     if node.topic is not None and node.topic not in topic_ids:
         report.add(origin, nid, "topic", f"ämnet '{node.topic}' finns inte i checklist_topics")
     _check_texts(node, report)

@@ -35,6 +35,7 @@ _NODE_FIELDS = frozenset(
         "contact",
         "checkpoints",
         "contacts",
+        "review_by",
     }
 )
 _OPTION_FIELDS = frozenset({"id", "label", "next"})
@@ -258,6 +259,7 @@ class GuideParser:
                 contact=fields.text("contact"),
                 checkpoints=fields.strings("checkpoints"),
                 contacts=fields.strings("contacts"),
+                review_by=fields.text("review_by"),
                 origin=origin,
             )
         )

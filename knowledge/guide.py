@@ -22,6 +22,7 @@ from knowledge._guide_checks import html_problems, validate
 from knowledge._guide_yaml import GuideParser, located_problem
 from knowledge.errors import KnowledgeError, Problem, relative_path
 from knowledge.guide_model import (
+    ACUTE_CONTACT,
     ALLOWED_TAGS,
     CONTACT_KINDS,
     DEFAULT_LANGUAGE,
@@ -43,6 +44,7 @@ from knowledge.guide_model import (
 )
 
 __all__ = [
+    "ACUTE_CONTACT",
     "ALLOWED_TAGS",
     "CONTACT_KINDS",
     "DEFAULT_LANGUAGE",

@@ -19,7 +19,9 @@ NODE_KINDS = frozenset({"info", "question", "contact", "emergency", "checklist"}
 INTAKE_CONTACT = "intake_for_child_area"  # the intake unit where the child is registered
 SCHOOL_CONTACT = "school_cooperation"  # the school's cooperation contact in social services
 SOCIALJOUR_CONTACT = "socialjour"  # social services after office hours
-CONTACT_KINDS = frozenset({INTAKE_CONTACT, SCHOOL_CONTACT, SOCIALJOUR_CONTACT})
+# Social services now: the socialjour after office hours, the child's intake unit during them.
+ACUTE_CONTACT = "social_services_now"
+CONTACT_KINDS = frozenset({INTAKE_CONTACT, SCHOOL_CONTACT, SOCIALJOUR_CONTACT, ACUTE_CONTACT})
 # Answers the engine and the callback data use for navigation; no option may be called so.
 RESERVED_ANSWERS = frozenset({"next", "back", "restart", "cancel"})
 
@@ -93,6 +95,8 @@ class GuideNode:
     contact: str | None = None
     checkpoints: tuple[str, ...] = ()
     contacts: tuple[str, ...] = ()
+    # A date (YYYY-MM-DD) by which a person must check the step again (law not yet settled).
+    review_by: str | None = None
     origin: Origin = field(default=Origin("<code>"), compare=False, repr=False)
 
     @property

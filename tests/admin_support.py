@@ -112,7 +112,7 @@ async def walk_handover(
     *,
     name: str = "Sara Ek",
     title: str | None = "Socialsekreterare",
-    phone: str = "08-508 000 00",
+    phone: str = "08-465 004 20",
     email: str | None = "sara.ek@example.com",
     hours: str | None = None,
     date: str | None = "idag",

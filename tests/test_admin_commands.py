@@ -86,7 +86,7 @@ async def test_absence_shows_the_deputy_and_the_day_back_then_the_contact_again(
         await admin.press("Imorgon")
         await admin.send("1/1 2099")
         await admin.send("Olle Holm")
-        await admin.send("08-508 000 02")
+        await admin.send("08-465 004 22")
         await admin.press("Hoppa över")
         assert "finns redan" in sent(await admin.press("✅ Bekräfta"))
         assert await count(app, Absence) == 1

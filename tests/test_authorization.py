@@ -66,7 +66,7 @@ async def handover(session: AsyncSession, actor: Actor, services: Services) -> o
     request = HandoverRequest(
         "a:kungsholmen",
         current.id,
-        Person("Sara Ek", "08-508 000 00"),
+        Person("Sara Ek", "08-465 004 20"),
         services.today() + timedelta(days=1),
         None,
         f"matrix:{actor.label}",
@@ -83,7 +83,7 @@ async def absence(session: AsyncSession, actor: Actor, services: Services) -> ob
         current.id,
         services.today(),
         services.today() + timedelta(days=7),
-        Person("Vik Arie", "08-508 000 01"),
+        Person("Vik Arie", "08-465 004 21"),
         f"matrix:{actor.label}",
     )
     return await record_absence(session, actor, request, today=services.today())

@@ -19,8 +19,6 @@ MAX_LINES = 60
 KNOWN_LONG: dict[str, int] = {
     "bot/services/contacts.py::_current": 74,
     "bot/services/handovers.py::record_handover": 74,
-    "bot/services/personal_data.py::erase": 62,
-    "handlers/privacy.py::render_data": 70,
 }
 
 

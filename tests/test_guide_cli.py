@@ -38,7 +38,7 @@ def test_check_passes_on_the_shipped_guide(
     no_env: None, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert main(["guide", "--check"]) == 0
-    assert "Guiden är hel: 33 steg, 11 punkter i checklistan." in capsys.readouterr().out
+    assert "Guiden är hel: 41 steg, 15 punkter i checklistan." in capsys.readouterr().out
 
 
 def test_check_names_file_line_and_field_of_a_broken_guide(

@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 import logging
 import re
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -14,14 +15,20 @@ from sqlalchemy import delete, func, inspect, select, text
 from app.application import build_application
 from bot.config import Settings
 from bot.models import ContactAssignment, ContactRole, GuideSession
+from bot.runtime import Services
 from bot.services.guide import encode_callback
 from knowledge.guide import Guide, GuideNode, shipped_guide
 from tests.fakes import ChatDriver, RecordingBotApi, texts
+from tests.support.clocks import VirtualClock
+
+# A Wednesday evening in Stockholm (19:00 UTC = 20:00 CET): after office hours, so the acute
+# steps show the socialjour. tests/test_guide_acute.py covers office hours.
+EVENING = datetime(2026, 12, 2, 19, 0, tzinfo=UTC)
 
 GUIDE = shipped_guide()
 NEXT = {"sv": "Nästa", "en": "Next"}
 RESTART = {"sv": "Börja om", "en": "Start again"}
-STEP = {"sv": "Steg {} av", "en": "Step {} of"}
+STEP = {"sv": "Steg {}", "en": "Step {}"}
 # What a user types at a contact step, and the directory entry that must come back.
 TYPED = {
     "intake_for_child_area": ("Bagarmossen", "Mottagningen barn och unga, Skarpnäck (exempel)"),
@@ -50,6 +57,15 @@ def all_paths(guide: Guide) -> list[Path]:
 
 
 PATHS = all_paths(GUIDE)
+
+
+@pytest.fixture
+async def app(settings: Settings, api: RecordingBotApi) -> AsyncIterator[Any]:
+    """The bot on a fixed evening, so what the acute steps show does not depend on the hour."""
+    services = Services.create(settings, clock=VirtualClock(EVENING))
+    application = build_application(settings, request=api, services=services, rate_limit=False)
+    async with application:
+        yield application
 
 
 def label(node: GuideNode, answer: str, language: str) -> str:
@@ -103,25 +119,30 @@ async def every_row_of_every_table(app: Any) -> dict[str, list[str]]:
 async def test_every_path_renders_every_step_and_every_button_leads_where_the_yaml_says(
     app: Any, api: RecordingBotApi, language: str
 ) -> None:
-    assert len(PATHS) == 8  # acute yes/no × short/full × guardians yes/no
+    assert len(PATHS) == 16  # acute yes/today/unsure/no × short/full × guardians yes/no
     chat = ChatDriver(app, api, user_id=7100 + len(language), language_code=language)
     for number, path in enumerate(PATHS):
         if number == 0:
             calls = await chat.send("/anmalan" if language == "sv" else "/report")
         else:  # from the previous path's checklist
-            calls = await chat.press(RESTART[language])
+            calls = await chat.press(RESTART[language], message=chat.my_messages()[-2])
         for index, (node_id, answer) in enumerate(path, start=1):
             node = GUIDE.node(node_id)
             messages = shown(calls)
-            assert len(messages) == 1, (node_id, messages)
+            # The checklist is followed by the summary to keep.
+            assert len(messages) == (2 if answer is None else 1), (node_id, messages)
             message = messages[0]
             assert node.text.get(language) in message, node_id
             if node.title:
                 assert message.startswith(f"<b>{node.title.get(language)}</b>"), node_id
-            assert STEP[language].format(index) in message
-            step = chat.last_with_buttons()
+            assert re.search(STEP[language].format(index) + r"( (av|of) \d+)?</i>$", message)
+            # At the end the summary to keep (with "Jag har gjort anmälan") follows the checklist.
+            step = chat.last_with_buttons() if answer else chat.my_messages()[-2]
             assert all(data.startswith(f"g:{node_id}:") for _, data in chat.buttons(step))
-            if node.contact == "socialjour":
+            if answer is None:
+                summary = chat.last_with_buttons()
+                assert [data for _, data in chat.buttons(summary)] == ["ci:done"]
+            if node.contact in ("socialjour", "social_services_now"):
                 assert SOCIALJOUR[0] in message and SOCIALJOUR[1] in message
             elif node.contact in TYPED:
                 typed, expected = TYPED[node.contact]
@@ -142,25 +163,25 @@ async def test_every_path_renders_every_step_and_every_button_leads_where_the_ya
 # --- what must come first, and the guardians ------------------------------------------------
 
 
-async def test_acute_danger_comes_first_and_yes_shows_112_before_anything_else(
+async def test_acute_danger_comes_first_and_yes_shows_112_and_the_socialjour_at_once(
     chat: ChatDriver,
 ) -> None:
     first = shown(await chat.send("/anmalan"))
     assert len(first) == 1
     assert first[0].startswith("<b>Först – är barnet i akut fara?</b>")
-    assert "ringa 112" in first[0]
     assert [label for label, _ in chat.buttons(chat.last_message())] == [
         "Ja, akut fara",
+        "Bråttom i dag – men inte 112",
+        "Jag vet inte",
         "Nej, inte akut",
         "Avbryt",
     ]
     after_yes = shown(await chat.press("Ja, akut fara"))
     assert len(after_yes) == 1
     assert after_yes[0].startswith("<b>Ring 112 nu</b>\n\n<b>Ring 112 nu</b> och säg")
-    jour = shown(await chat.press("Nästa"))[0]
-    assert jour.startswith("<b>Socialjouren</b>")
-    assert "Socialjouren (exempel)" in jour and "08-465 004 99" in jour
-    assert "EXEMPELDATA" in jour
+    assert "ring 112" in after_yes[0]
+    assert "Socialjouren (exempel)" in after_yes[0] and "08-465 004 99" in after_yes[0]
+    assert "EXEMPELDATA" in after_yes[0]
 
 
 async def test_a_missing_socialjour_says_call_112_and_invents_no_number(
@@ -171,8 +192,7 @@ async def test_a_missing_socialjour_says_call_112_and_invents_no_number(
             delete(ContactAssignment).where(ContactAssignment.role == ContactRole.SOCIALJOUR)
         )
     await chat.send("/anmalan")
-    await chat.press("Ja, akut fara")
-    jour = shown(await chat.press("Nästa"))[0]
+    jour = shown(await chat.press("Ja, akut fara"))[0]
     assert "socialjourens nummer saknas i registret – ring 112" in jour
     assert not re.search(r"\d{2,3}-\d", jour)  # no phone number at all
 
@@ -292,7 +312,7 @@ async def test_text_at_an_ordinary_step_is_a_normal_lookup(chat: ChatDriver) -> 
     step = chat.last_with_buttons()
     assert "Kontaktperson i socialtjänsten för skolor" in sent(await chat.send("Eriksdalsskolan"))
     # The guide's buttons still work afterwards.
-    assert shown(await chat.press("Nästa", message=step))[0].startswith("<b>Osäker?</b>")
+    assert shown(await chat.press("Nästa", message=step))[0].startswith("<b>Sekretess hindrar")
 
 
 async def test_a_place_erased_meanwhile_turns_contact_step_text_into_a_lookup(
@@ -385,12 +405,32 @@ async def test_the_cancel_button_ends_the_guide(app: Any, chat: ChatDriver) -> N
     assert await guide_rows(app) == []
 
 
-async def test_anmalan_again_resumes_where_the_user_left_off(chat: ChatDriver) -> None:
+async def test_anmalan_again_asks_whether_to_go_on_or_start_a_new_one(
+    app: Any, chat: ChatDriver
+) -> None:
     await walk_to(chat, "s_consult")
-    again = shown(await chat.send("/anmalan"))[0]
+    question = shown(await chat.send("/anmalan"))[0]
+    assert "Du har en guide som inte är klar" in question
+    assert [label for label, _ in chat.buttons(chat.last_message())] == [
+        "Fortsätt där jag slutade",
+        "Börja en ny",
+    ]
+    again = shown(await chat.press("Fortsätt där jag slutade"))[0]
     assert "Du fortsätter där du slutade" in again
     assert "<b>Osäker?</b>" in again
-    assert shown(await chat.press("Tillbaka"))[0].startswith("<b>Du ska anmäla</b>")
+    assert shown(await chat.press("Tillbaka"))[0].startswith("<b>Sekretess hindrar inte")
+
+    await chat.send("/anmalan")
+    new = shown(await chat.press("Börja en ny"))[0]
+    assert new.startswith("<b>Först – är barnet i akut fara?</b>")  # the acute question first
+    rows = await guide_rows(app)
+    assert [row["position"]["path"] for row in rows] == [["acute"]]
+
+
+async def test_anmalan_at_the_first_step_just_shows_it_again(chat: ChatDriver) -> None:
+    await chat.send("/anmalan")
+    again = shown(await chat.send("/anmalan"))[0]
+    assert again.startswith("<b>Först – är barnet i akut fara?</b>")
 
 
 # --- privacy ---------------------------------------------------------------------------------
@@ -482,10 +522,10 @@ async def test_a_new_application_on_the_same_database_continues_the_guide(
     async with second:
         chat = ChatDriver(second, api)
         calls = await chat.press("Nästa", message=step)
-        assert shown(calls)[0].startswith("<b>Rådfråga först</b>")
-        assert STEP["sv"].format(5) in shown(calls)[0]
+        assert shown(calls)[0].startswith("<b>Sekretessen hindrar inte anmälan</b>")
+        assert "Steg 5 av" in shown(calls)[0]
         assert not [c for c in calls if c.params.get("text", "").startswith("Det steget")]
-        calls = await chat.press(data=encode_callback("f_consult", "back"), message=step)
+        calls = await chat.press(data=encode_callback("f_secrecy", "back"), message=step)
         assert shown(calls)[0].startswith("<b>Skyldigheten är personlig</b>")
 
 

@@ -47,18 +47,17 @@ def test_start_is_the_acute_danger_question(guide: Guide) -> None:
     assert not engine.can_go_back(position)
 
 
-def test_yes_to_acute_danger_shows_112_then_socialjour_then_the_choice(guide: Guide) -> None:
-    position = walk(guide, "ja")
-    assert engine.current_node(guide, position).kind == "emergency"
-    position = walk(guide, "ja", "next")
-    assert engine.current_node(guide, position).contact == "socialjour"
-    assert walk(guide, "ja", "next", "next").current == "role"
+def test_acute_answers_show_whom_to_call_next_then_the_choice(guide: Guide) -> None:
+    for answer in ("ja", "idag", "vet_inte"):
+        position = walk(guide, answer)
+        assert engine.current_node(guide, position).contact == "social_services_now"
+        assert walk(guide, answer, "next").current == "role"
     assert walk(guide, "nej").current == "role"
 
 
 @pytest.mark.parametrize(
     ("choices", "steps"),
-    [(SHORT_NO_ACUTE, 12), (SHORT_ACUTE, 14), (FULL_NO_ACUTE, 19), (FULL_ACUTE, 21)],
+    [(SHORT_NO_ACUTE, 15), (SHORT_ACUTE, 16), (FULL_NO_ACUTE, 23), (FULL_ACUTE, 24)],
     ids=["short", "short+acute", "full", "full+acute"],
 )
 def test_each_path_ends_finished_at_a_checklist(
@@ -98,21 +97,21 @@ def test_invalid_answers_are_refused(guide: Guide, answers: tuple[str, ...], bad
 
 
 def test_back_follows_the_path_taken_not_the_graph(guide: Guide) -> None:
-    # "role" can be reached from "acute" and from "acute_socialjour"; back goes the way we came.
-    via_acute = walk(guide, "ja", "next", "next")
+    # "role" can be reached from "acute" and from "acute_112"; back goes the way we came.
+    via_acute = walk(guide, "ja", "next")
     assert via_acute.current == "role"
-    assert engine.back(guide, via_acute).current == "acute_socialjour"
+    assert engine.back(guide, via_acute).current == "acute_112"
     assert engine.back(guide, walk(guide, "nej")).current == "acute"
     # "s_how" has two parents too.
-    told = walk(guide, "nej", "kort", "next", "next", "nej", "next")
-    not_told = walk(guide, "nej", "kort", "next", "next", "ja", "next")
+    told = walk(guide, "nej", "kort", "next", "next", "next", "next", "nej", "next")
+    not_told = walk(guide, "nej", "kort", "next", "next", "next", "next", "ja", "next")
     assert told.current == not_told.current == "s_how"
     assert engine.back(guide, told).current == "s_tell"
     assert engine.back(guide, not_told).current == "s_no_tell"
 
 
 def test_back_then_a_different_answer_forgets_the_old_branch(guide: Guide) -> None:
-    position = walk(guide, "nej", "kort", "next", "next", "ja")
+    position = walk(guide, "nej", "kort", "next", "next", "next", "next", "ja")
     position = engine.advance(guide, engine.back(guide, position), "nej")
     assert position.path[-2:] == ("s_guardians", "s_tell")
     assert "s_no_tell" not in position.path
@@ -171,15 +170,26 @@ def test_checklist_ticks_exactly_the_topics_passed(guide: Guide) -> None:
     assert [item.covered for item in early][:2] == [True, False]
 
 
-def test_progress_counts_steps_on_the_longest_remaining_way(guide: Guide) -> None:
-    assert engine.progress(guide, engine.start(guide)) == (1, 21)
-    assert engine.progress(guide, walk(guide, "nej", "kort")) == (3, 12)
-    end = walk_to_end(guide, FULL_NO_ACUTE)
-    assert engine.progress(guide, end) == (19, 19)
+def test_progress_shows_a_total_only_once_the_path_is_chosen(guide: Guide) -> None:
+    # Before the choice of path the total would jump with each answer: none is shown.
+    assert engine.progress(guide, engine.start(guide)) == (1, None)
+    assert engine.progress(guide, walk(guide, "nej")) == (2, None)
+    assert engine.progress(guide, walk(guide, "ja")) == (2, None)
+    # After it, the path's own total, the same on every step of the path.
+    totals = set()
+    position = walk(guide, "nej", "kort")
+    while not engine.is_finished(guide, position):
+        number, total = engine.progress(guide, position)
+        assert number == len(position.path)
+        totals.add(total)
+        answers = engine.current_node(guide, position).answers
+        position = engine.advance(guide, position, answers[0])
+    assert totals == {15}
+    assert engine.progress(guide, walk_to_end(guide, FULL_NO_ACUTE)) == (23, 23)
 
 
 def test_a_position_survives_json_and_a_restart(guide: Guide) -> None:
-    position = walk(guide, "ja", "next", "next", "utforlig", "next")
+    position = walk(guide, "ja", "next", "utforlig", "next")
     stored = json.loads(json.dumps(engine.dump_position(position)))
     assert stored == {"v": 1, "path": list(position.path)}
     assert engine.load_position(guide, stored) == position
@@ -243,7 +253,12 @@ def test_data_the_guide_cannot_have_made_is_not_decoded(guide: Guide, data: str)
 
 def test_buttons_carry_labels_for_questions_and_next_elsewhere(guide: Guide) -> None:
     first = engine.buttons(guide, engine.start(guide))
-    assert [b.data for b in first] == ["g:acute:ja", "g:acute:nej"]
+    assert [b.data for b in first] == [
+        "g:acute:ja",
+        "g:acute:idag",
+        "g:acute:vet_inte",
+        "g:acute:nej",
+    ]
     assert first[0].label is not None and first[0].label.get("en") == "Yes, acute danger"
     plain = engine.buttons(guide, walk(guide, "nej", "kort"))
     assert [(b.label, b.data) for b in plain] == [(None, "g:s_duty:next")]

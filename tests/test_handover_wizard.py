@@ -89,7 +89,7 @@ async def test_area_admin_records_a_handover_and_every_follower_is_told(
 
         # Lookups show the new person at once; the old one stays in the history.
         card = sent(await follower.send("Kungsholmen"))
-        assert "Sara Ek" in card and "08-508 000 00" in card and "Fatima Noor" not in card
+        assert "Sara Ek" in card and "08-465 004 20" in card and "Fatima Noor" not in card
         history = sent(await follower.send("/historik Kungsholmen"))
         assert "Sara Ek" in history and "Fatima Noor (exempel)" in history
 
@@ -98,7 +98,7 @@ async def test_area_admin_records_a_handover_and_every_follower_is_told(
         for chat_id in (FOLLOWER, SECOND_FOLLOWER):
             (message,) = notices_to(api, chat_id)
             assert "Sara Ek ersätter Fatima Noor (exempel) från och med" in message
-            assert "08-508 000 00" in message
+            assert "08-465 004 20" in message
         assert not notices_to(api, 666)
         assert (await deliver(app)).sent == 0  # nothing twice
 
@@ -152,7 +152,7 @@ async def test_school_handover_overrides_only_that_school(
         assert "Fatima Noor (exempel)" in text and "bara för skolan" in text
         await admin.send("Ali Berg")
         await admin.press("Hoppa över")
-        await admin.send("070-123 45 67")
+        await admin.send("070-174 06 12")
         await admin.press("Hoppa över")
         await admin.press("Hoppa över")
         await admin.press("Idag")
@@ -174,9 +174,9 @@ async def test_every_bad_answer_is_refused_clearly_and_nothing_is_written(
         assert "Vilken titel" in sent(await admin.send("Sara Ek"))
         await admin.press("Hoppa över")
         refused = sent(await admin.send("12345"))
-        assert "svenskt telefonnummer" in refused and "08-508 000 00" in refused
+        assert "svenskt telefonnummer" in refused and "08-465 004 10" in refused
         assert "svenskt telefonnummer" in sent(await admin.send("+1 202 555 0100"))
-        assert "e-postadress" in sent(await admin.send("08-508 000 00"))
+        assert "e-postadress" in sent(await admin.send("08-465 004 20"))
         assert "ingen giltig e-postadress" in sent(await admin.send("sara.ek@"))
         assert "När går hen att nå?" in sent(await admin.send("sara.ek@example.com"))
         await admin.press("Hoppa över")
@@ -301,7 +301,7 @@ async def test_the_wizard_speaks_english(
         assert "title" in sent(await admin.send("Sara Ek"))
         await admin.press("Skip")
         assert "not a Swedish phone number" in sent(await admin.send("12345"))
-        await admin.send("08-508 000 00")
+        await admin.send("08-465 004 20")
         await admin.press("Skip")
         await admin.press("Skip")
         assert "do not understand" in sent(await admin.send("someday"))

@@ -285,7 +285,7 @@ def _request(
     return HandoverRequest(
         scope_key=scope,
         expected_assignment_id=expected,
-        person=Person(name=name, phone="08-508 000 00"),
+        person=Person(name=name, phone="08-465 004 20"),
         effective_on=services.today(),
         note=None,
         idempotency_key=key,

@@ -25,6 +25,7 @@ from bot.models import (
     Base,
     ContactAssignment,
     Follow,
+    GuideCheckIn,
     GuideSession,
     Handover,
     InstallationKey,
@@ -70,6 +71,7 @@ async def plant_everything(app: Any, user_id: int) -> None:
             session, label, "refused", f"{user_id}@kungsholmen", after={"ids": [user_id, label]}
         )
         session.add(Follow(user_id=user_id, target="a:bromma", area_id="bromma"))
+        session.add(GuideCheckIn(user_id=user_id, area_id="bromma", due_on=date(2026, 12, 23)))
         session.add(
             Notification(
                 chat_id=user_id,

@@ -503,7 +503,8 @@ async def test_a_recorded_handover_is_counted_once(
 
 
 async def test_guide_starts_and_completions_are_counted(app: Any, chat: ChatDriver) -> None:
-    from tests.test_guide_conversation import GUIDE, PATHS, RESTART, label
+    from bot.services.guide import encode_callback
+    from tests.test_guide_conversation import GUIDE, PATHS, label
 
     path = PATHS[0]
     await chat.send("/anmalan")
@@ -514,9 +515,12 @@ async def test_guide_starts_and_completions_are_counted(app: Any, chat: ChatDriv
     first_node, first_answer = path[0]
     assert first_answer is not None
     await chat.press(label(GUIDE.node(first_node), first_answer, "sv"))
-    await chat.send("/anmalan")  # resumed where the user left it: not a new start
+    await chat.send("/anmalan")  # a guide is unfinished: go on, or start anew?
+    await chat.press("Fortsätt där jag slutade")  # resumed where the user left it: not a start
+    step = chat.last_with_buttons()
     await chat.send("/avbryt")
-    await chat.press(RESTART["sv"], message=chat.last_with_buttons())  # after cancel: a start
+    restart = encode_callback(path[1][0], "restart")
+    await chat.press(data=restart, message=step)  # an old Börja om after cancel: a start
 
     today = app.bot_data.services.today()
     guide = [row for row in await counters(app) if row[2].startswith("guide_")]

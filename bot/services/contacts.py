@@ -8,13 +8,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from bot.clock import local_date
+from bot.clock import local_date, session_now
 from bot.models import Absence, Area, Contact, ContactAssignment, ContactRole, School
+from bot.services.phone_hours import phone_hours_passed
 from bot.services.scopes import Scope, change_days, in_force
 
 # How many change days ahead a card looks for the next contact (usually the first is it).
@@ -71,6 +73,8 @@ class IntakeCard:
     intake: ContactView | None
     socialjour: ContactView | None
     emergency_number: str
+    # The intake unit's phone time (read from its hours) is over for today: say what to do now.
+    phone_hours_passed: bool = False
 
 
 @dataclass(frozen=True)
@@ -166,11 +170,15 @@ class ContactDirectory:
         return await self._current(session, ContactRole.SOCIALJOUR, on)
 
     async def _intake(self, session: AsyncSession, area: AreaView, on: date) -> IntakeCard:
+        intake = await self._current(session, ContactRole.INTAKE, on, area_id=area.id)
+        now = session_now(session).astimezone(ZoneInfo(self.timezone))
+        passed = intake is not None and now.date() == on and phone_hours_passed(intake.hours, now)
         return IntakeCard(
             area=area,
-            intake=await self._current(session, ContactRole.INTAKE, on, area_id=area.id),
+            intake=intake,
             socialjour=await self.socialjour(session, on),
             emergency_number=self.emergency_number,
+            phone_hours_passed=passed,
         )
 
     async def _current(

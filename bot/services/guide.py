@@ -19,7 +19,7 @@ answers, or navigation), so forged data is refused before `apply` could call it 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from itertools import pairwise
 
@@ -177,23 +177,29 @@ def checklist(guide: Guide, position: GuidePosition) -> list[ChecklistItem]:
     ]
 
 
-def progress(guide: Guide, position: GuidePosition) -> tuple[int, int]:
-    """(this step's number, the most steps this path can still have) – for "Steg 3 av 12"."""
+def progress(guide: Guide, position: GuidePosition) -> tuple[int, int | None]:
+    """(this step's number, the path's total) – "Steg 3 av 14", or "Steg 2" with no total.
+
+    A total is shown only once it is fixed: when every way on from here has the same number of
+    steps (after the path is chosen). Before that the total would jump with each answer.
+    """
     done = len(position.path)
-    return done, done - 1 + _steps_to_end(guide, current_node(guide, position).id)
+    here = current_node(guide, position).id
+    shortest, longest = _steps_to_end(guide, here, min), _steps_to_end(guide, here, max)
+    return done, (done - 1 + longest if shortest == longest else None)
 
 
-def _steps_to_end(guide: Guide, node_id: str) -> int:
-    """Nodes on the longest way from `node_id` to an end, itself included (graph is acyclic)."""
+def _steps_to_end(guide: Guide, node_id: str, pick: Callable[[list[int]], int]) -> int:
+    """Nodes on the shortest or longest way from `node_id` to an end, itself included."""
     memo: dict[str, int] = {}
 
-    def longest(here: str) -> int:
+    def steps(here: str) -> int:
         if here not in memo:
             targets = [t for t in guide.node(here).targets if guide.has_node(t)]
-            memo[here] = 1 + max((longest(t) for t in targets), default=0)
+            memo[here] = 1 + (pick([steps(t) for t in targets]) if targets else 0)
         return memo[here]
 
-    return longest(node_id)
+    return steps(node_id)
 
 
 # --- storing ---------------------------------------------------------------------------------

@@ -24,7 +24,7 @@ import re
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Final
 
 from pydantic import SecretStr
@@ -39,6 +39,7 @@ from bot.models import (
     AuditEvent,
     Follow,
     Grant,
+    GuideCheckIn,
     GuideSession,
     Handover,
     InstallationKey,
@@ -64,6 +65,7 @@ PERSONAL_COLUMNS: Final[dict[str, str]] = {
     "guide_sessions.user_id": "delete",
     "guide_sessions.chat_id": "delete",
     "guide_sessions.message_id": "delete (with its row)",
+    "guide_checkins.user_id": "delete",
     "grants.user_id": "delete (only revoked grants remain; an active role refuses erasure)",
     "grants.granted_by": "pseudonymise",
     "grants.revoked_by": "pseudonymise",
@@ -157,6 +159,7 @@ class PersonalData:
     grants: list[GrantView] = field(default_factory=list)
     guide_saved_at: datetime | None = None
     guide_steps: int = 0
+    checkin_due_on: date | None = None
     notifications: dict[str, int] = field(default_factory=dict)
     invites_redeemed: int = 0
     # Changes to the register that name the user as their author.
@@ -169,6 +172,12 @@ class PersonalData:
 
 async def _count(session: AsyncSession, query: Any) -> int:
     return int(await session.scalar(query) or 0)
+
+
+async def _guide_rows(
+    session: AsyncSession, user_id: int
+) -> tuple[GuideSession | None, GuideCheckIn | None]:
+    return await session.get(GuideSession, user_id), await session.get(GuideCheckIn, user_id)
 
 
 async def collect(
@@ -194,7 +203,7 @@ async def collect(
         .where(Grant.user_id == user_id)
         .order_by(Grant.granted_at, Grant.id)
     )
-    guide = await session.get(GuideSession, user_id)
+    guide, checkin = await _guide_rows(session, user_id)
     statuses = await session.execute(
         select(Notification.status, func.count())
         .where(Notification.chat_id == user_id)
@@ -210,6 +219,7 @@ async def collect(
         grants=[GrantView(*row) for row in grant_rows.tuples()],
         guide_saved_at=guide.updated_at if guide else None,
         guide_steps=stored_steps(guide.position) if guide else 0,
+        checkin_due_on=checkin.due_on if checkin else None,
         notifications={status: int(n) for status, n in statuses.tuples()},
         invites_redeemed=await _count(
             session, select(count).select_from(Invite).where(Invite.used_by == user_id)
@@ -275,25 +285,7 @@ async def erase(
     await require_erasable(session, user_id, city_admin_ids)
     key = await pseudonym_key(session, configured_key)
     label, alias = str(user_id), pseudonym(user_id, key)
-    deleted = {
-        "follows": affected_rows(
-            await session.execute(delete(Follow).where(Follow.user_id == user_id))
-        ),
-        "notifications": affected_rows(
-            await session.execute(delete(Notification).where(Notification.chat_id == user_id))
-        ),
-        "guide_sessions": affected_rows(
-            await session.execute(
-                delete(GuideSession).where(
-                    or_(GuideSession.user_id == user_id, GuideSession.chat_id == user_id)
-                )
-            )
-        ),
-        "grants": affected_rows(
-            await session.execute(delete(Grant).where(Grant.user_id == user_id))
-        ),
-        "users": affected_rows(await session.execute(delete(User).where(User.id == user_id))),
-    }
+    deleted = await _delete_rows(session, user_id)
     cleared = {
         "invites": affected_rows(
             await session.execute(
@@ -322,6 +314,32 @@ async def erase(
         f"user:{alias}",
         after={"deleted": deleted, "cleared": cleared, "pseudonymised": pseudonymised},
     )
+
+
+async def _delete_rows(session: AsyncSession, user_id: int) -> dict[str, int]:
+    """Delete every row that is the user's own; how many per table."""
+    return {
+        "follows": affected_rows(
+            await session.execute(delete(Follow).where(Follow.user_id == user_id))
+        ),
+        "notifications": affected_rows(
+            await session.execute(delete(Notification).where(Notification.chat_id == user_id))
+        ),
+        "guide_sessions": affected_rows(
+            await session.execute(
+                delete(GuideSession).where(
+                    or_(GuideSession.user_id == user_id, GuideSession.chat_id == user_id)
+                )
+            )
+        ),
+        "grants": affected_rows(
+            await session.execute(delete(Grant).where(Grant.user_id == user_id))
+        ),
+        "guide_checkins": affected_rows(
+            await session.execute(delete(GuideCheckIn).where(GuideCheckIn.user_id == user_id))
+        ),
+        "users": affected_rows(await session.execute(delete(User).where(User.id == user_id))),
+    }
 
 
 async def _pseudonymise_audit(session: AsyncSession, user_id: int, alias: str) -> int:

@@ -45,6 +45,14 @@ EVENT_LABELS: dict[UsageEvent, str] = {
     UsageEvent.NOTIFICATION_FAILED: N_("Aviseringar misslyckade"),
     UsageEvent.STALE_REMINDER_SENT: N_("Påminnelser, inaktuella"),
     UsageEvent.AGREEMENT_REMINDER_SENT: N_("Påminnelser, samverkan"),
+    UsageEvent.CHECKIN_ACCEPTED: N_("Uppföljning beställd"),
+    UsageEvent.CHECKIN_ASKED: N_("Uppföljning frågad"),
+    UsageEvent.FEEDBACK_YES: N_("Återkoppling: ja"),
+    UsageEvent.FEEDBACK_NO: N_("Återkoppling: nej"),
+    UsageEvent.FEEDBACK_UNKNOWN: N_("Återkoppling: vet inte"),
+    UsageEvent.MEETING_YES: N_("Anmälningsmöte: ja"),
+    UsageEvent.MEETING_NO: N_("Anmälningsmöte: nej"),
+    UsageEvent.MEETING_UNKNOWN: N_("Anmälningsmöte: vet inte"),
 }
 
 
