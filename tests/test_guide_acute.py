@@ -217,3 +217,21 @@ async def test_stodmaterial_names_the_citys_page_and_its_source(settings: Settin
         assert "/stodmaterial" in shown(await chat.send("/hjalp"))[0]
         english = ChatDriver(chat.application, chat.api, user_id=8801, language_code="en")
         assert "Support material" in shown(await english.send("/support_material"))[0]
+
+
+# --- the generic error in the user's own language ---------------------------------------------
+
+
+async def test_the_generic_error_reaches_an_english_user_in_english(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async with bot_at(settings, TWO_PM) as (_, chat):  # Telegram's language: Swedish
+        await chat.send("/sprak")
+        await chat.press("English")
+
+        def broken(*_: object) -> str:
+            raise RuntimeError("a bug")
+
+        monkeypatch.setattr("handlers.start.help_text", broken)
+        answer = shown(await chat.send("/help"))
+        assert answer and answer[-1].startswith("Something went wrong on my side")
