@@ -13,6 +13,8 @@ from telegram import Update
 from bot.services.guide import current_node
 from bot.services.guide_sessions import StoredGuide, load_guide_session
 from bot.services.lookup import is_too_long
+from bot.services.situations import situation_answer
+from handlers.cards import emergency_line, example_banner, socialjour_line
 from handlers.common import Action, BotContext, reply, user_action
 from handlers.contacts import answer_lookup
 from handlers.guide_buttons import not_running, refuse, show_current_again
@@ -66,8 +68,29 @@ async def contact_text(update: Update, context: BotContext) -> object:
                 action.tr._("Det var en lång text. Skriv bara namnet på skolan eller området."),
             )
             return AWAIT_TEXT
+        if situation_answer(text) is not None:  # "akut", "socialjouren": not a place name
+            await reply(update, await situation_reminder(action))
+            return AWAIT_TEXT
         answer, choices = await contact_answer(action, node, text)
         return await show_answer(update, context, action, stored, answer, choices)
+
+
+async def situation_reminder(action: Action) -> str:
+    """At a contact step, text about the situation: the emergency routes, and what to type."""
+    services, tr = action.services, action.tr
+    view = await services.contacts.socialjour(action.session, action.today)
+    return "\n".join(
+        [
+            emergency_line(services.contacts.emergency_number, tr),
+            *([example_banner(tr)] if view is not None and view.is_example else []),
+            socialjour_line(view, tr),
+            "",
+            tr._(
+                "Här behöver jag bara namnet på ett område eller en skola – inget om "
+                "situationen. Tryck Nästa för att gå vidare i guiden."
+            ),
+        ]
+    )
 
 
 async def pick(update: Update, context: BotContext) -> object:

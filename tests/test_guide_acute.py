@@ -235,3 +235,19 @@ async def test_the_generic_error_reaches_an_english_user_in_english(
         monkeypatch.setattr("handlers.start.help_text", broken)
         answer = shown(await chat.send("/help"))
         assert answer and answer[-1].startswith("Something went wrong on my side")
+
+
+@pytest.mark.parametrize("text", ["akut", "socialjouren", "hon vågar inte gå hem"])
+async def test_situation_words_at_a_contact_step_give_the_emergency_routes_not_a_place(
+    settings: Settings, text: str
+) -> None:
+    async with bot_at(settings, TEN_AM) as (_, chat):
+        await chat.send("/anmalan")
+        await chat.press("Ja, akut fara")  # a contact step that waits for the child's area
+        answer = shown(await chat.send(text))
+        assert len(answer) == 1
+        assert "ring 112" in answer[0] and SOCIALJOUR[1] in answer[0]
+        assert "inget om situationen" in answer[0]
+        assert "känner inte igen" not in answer[0] and "Menade du" not in answer[0]
+        # The step still takes the area afterwards.
+        assert INTAKE[1] in shown(await chat.send("Bagarmossen"))[0]
