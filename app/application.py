@@ -42,6 +42,7 @@ from bot.services import grants
 from handlers import (
     absence,
     admin,
+    chat_rules,
     contacts,
     export,
     follows,
@@ -209,8 +210,10 @@ def register_handlers(application: KontaktlotsenApplication) -> None:
         contacts.build_handlers(),  # lookup, /kontakt, /omraden, the child's home area buttons
         start.build_fallback_handlers(),  # unknown commands, stale buttons, non-text messages
     ]
-    # Group -1 runs before every other handler: a personnummer never reaches them.
-    application.add_handler(privacy_guard.build_handler(), group=-1)
+    # Groups -2 and -1 run before every other handler: a personnummer never reaches them
+    # (-2, every kind of update), and only private chats do (-1: groups are left, edits ignored).
+    application.add_handler(privacy_guard.build_handler(), group=-2)
+    application.add_handler(chat_rules.build_handler(), group=-1)
     for handlers in handler_groups:
         application.add_handlers(handlers)
     application.add_error_handler(on_error)

@@ -149,6 +149,12 @@ async def unknown_command(update: Update, context: BotContext) -> None:
         await reply(update, action.tr._("Det kommandot känner jag inte till. Skriv /hjalp."))
 
 
+async def nothing_to_cancel(update: Update, context: BotContext) -> None:
+    """/avbryt when no wizard, guide or question is running (those handle it themselves)."""
+    async with user_action(update, context) as action:
+        await reply(update, action.tr._("Det finns inget att avbryta just nu."))
+
+
 async def unknown_button(update: Update, context: BotContext) -> None:
     """A button from an old message, another conversation, or forged data."""
     assert update.callback_query is not None
@@ -184,6 +190,7 @@ def build_handlers() -> list[BaseHandler[Update, BotContext, Any]]:
 def build_fallback_handlers() -> list[BaseHandler[Update, BotContext, Any]]:
     """Registered last: whatever no feature handled."""
     return [
+        CommandHandler(["avbryt", "cancel"], nothing_to_cancel),
         MessageHandler(filters.COMMAND, unknown_command),
         CallbackQueryHandler(unknown_button),
         MessageHandler(~filters.TEXT & ~filters.StatusUpdate.ALL, not_text),
