@@ -17,7 +17,7 @@ from app.transport import ApiCall, EmulatedBotApi, SentMessage, UpdateFactory
 from bot.config import Settings
 
 TAG = re.compile(r"<[^>]+>")
-BUTTON_NUMBER = re.compile(r"^\s*(\d{1,2})\s*$")
+BUTTON_NUMBER = re.compile(r"^\s*([0-9]{1,2})\s*$")
 
 
 def html_to_text(text: str) -> str:

@@ -56,14 +56,15 @@ from bot.services.errors import (
     UnknownTarget,
 )
 from bot.services.lookup import is_too_long
+from bot.services.parsing import digits, parse_int
 from handlers import menus
 from handlers.admin_common import actor_of, refuse, run_button
 from handlers.common import Action, BotContext, reply, user_action
 
-SHOW = re.compile(r"^bk:(\d{1,12})$")
-CONFIRM = re.compile(r"^bk:ok:(\d{1,12})$")
-REVOKE = re.compile(r"^gr:rv:(\d{1,12})$")
-REVOKE_OK = re.compile(r"^gr:ok:(\d{1,12})$")
+SHOW = re.compile(rf"^bk:({digits(1, 9)})$")
+CONFIRM = re.compile(rf"^bk:ok:({digits(1, 9)})$")
+REVOKE = re.compile(rf"^gr:rv:({digits(1, 9)})$")
+REVOKE_OK = re.compile(rf"^gr:ok:({digits(1, 9)})$")
 PICK_KEY = "grant_pick"
 HISTORY = re.compile(r"^hi:([as]:[a-z0-9-]{1,40})$")
 MAX_ENTRY_BUTTONS = 40
@@ -419,8 +420,9 @@ async def _create_code(
 ) -> None:
     tr = action.tr
     days = DEFAULT_INVITE_DAYS
-    if rest and rest[-1].isdecimal():
-        days, rest = int(rest[-1]), rest[:-1]
+    typed_days = parse_int(rest[-1], max_digits=4) if rest else None
+    if typed_days is not None:
+        days, rest = typed_days, rest[:-1]
     area_id = find_area(action.services.geography.areas, " ".join(rest)) if rest else None
     if not rest and len(granted.areas) == 1 and not granted.city_admin:
         (area_id,) = granted.areas  # an area admin invites a colleague to her own area
@@ -534,6 +536,9 @@ async def redeem_command(update: Update, context: BotContext) -> None:
                 InviteProblem.UNKNOWN: tr._("Den koden känner jag inte till. Kontrollera den."),
                 InviteProblem.USED: tr._("Den koden har redan använts. Be om en ny."),
                 InviteProblem.EXPIRED: tr._("Den koden har gått ut. Be om en ny."),
+                InviteProblem.TOO_MANY: tr._(
+                    "Du har försökt med för många koder. Vänta tio minuter och försök igen."
+                ),
             }
             await reply(update, problems[error.problem])
             return

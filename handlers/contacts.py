@@ -23,6 +23,7 @@ from bot.i18n import Translator
 from bot.services import usage
 from bot.services.contacts import ContactCard
 from bot.services.lookup import EntryKind, IndexEntry, Match, Outcome, is_too_long
+from bot.services.parsing import parse_row_id
 from handlers.cards import render_card, render_intake
 from handlers.common import Action, BotContext, reply, user_action
 from handlers.lookup_replies import choice_rows, home_reply, lookup_reply
@@ -143,9 +144,10 @@ async def pick(update: Update, context: BotContext) -> None:
     async with user_action(update, context) as action:
         found = PICK.match(query.data or "")
         card = None
-        if found and found.group(1) == "s" and found.group(2).isdigit():
+        school_id = parse_row_id(found.group(2)) if found and found.group(1) == "s" else None
+        if school_id is not None:
             card = await action.services.contacts.card_for_school(
-                action.session, int(found.group(2)), action.today
+                action.session, school_id, action.today
             )
         elif found and found.group(1) == "a":
             card = await action.services.contacts.card_for_area(

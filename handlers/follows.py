@@ -17,10 +17,11 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 from bot.services import follows
 from bot.services.errors import UnknownTarget
 from bot.services.lookup import is_too_long
+from bot.services.parsing import digits
 from handlers.common import Action, BotContext, reply, user_action
 
 FOLLOW = re.compile(r"^fo:([as]:[a-z0-9-]{1,40})$")
-UNFOLLOW = re.compile(r"^uf:(\d{1,12})$")
+UNFOLLOW = re.compile(rf"^uf:({digits(1, 9)})$")
 MAX_BUTTONS = 5
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from telegram import InlineKeyboardMarkup
 
 from bot.services.guide import GuidePosition, current_node
+from bot.services.parsing import parse_row_id
 from handlers.cards import render_intake
 from handlers.common import Action
 from handlers.guide_render import (
@@ -99,7 +100,8 @@ async def picked_text(action: Action, node: GuideNode, kind: str, ref: str) -> s
     if node.contact == SCHOOL_CONTACT and kind == "a":
         card = await contacts.card_for_area(session, ref, today)
         return school_contact_text(card, action.tr) if card else None
-    if node.contact == SCHOOL_CONTACT and kind == "s" and ref.isdigit():
-        card = await contacts.card_for_school(session, int(ref), today)
+    school_id = parse_row_id(ref) if kind == "s" else None
+    if node.contact == SCHOOL_CONTACT and school_id is not None:
+        card = await contacts.card_for_school(session, school_id, today)
         return school_contact_text(card, action.tr) if card else None
     return None

@@ -23,6 +23,7 @@ from bot.i18n import Translator
 from bot.services.dates import parse_day
 from bot.services.errors import InvalidDate, NotAuthorized, NotPlanned, SamePerson, UnknownTarget
 from bot.services.fields import FieldError
+from bot.services.parsing import digits
 from bot.services.planned import (
     FIELDS,
     PlannedHandover,
@@ -47,10 +48,10 @@ PREFIX = "pl"
 KEY = "planned"
 VALUE = 0
 MAX_SHOWN = 10
-EDIT = re.compile(r"^pl:e:(\d{1,12})$")
-FIELD = re.compile(rf"^pl:f:(\d{{1,12}}):({'|'.join(FIELDS)})$")
-WITHDRAW = re.compile(r"^pl:w:(\d{1,12})$")
-WITHDRAW_OK = re.compile(r"^pl:wok:(\d{1,12})$")
+EDIT = re.compile(rf"^pl:e:({digits(1, 9)})$")
+FIELD = re.compile(rf"^pl:f:({digits(1, 9)}):({'|'.join(FIELDS)})$")
+WITHDRAW = re.compile(rf"^pl:w:({digits(1, 9)})$")
+WITHDRAW_OK = re.compile(rf"^pl:wok:({digits(1, 9)})$")
 OPTIONAL = {"title", "email", "hours", "note"}
 PROBLEMS = {"name": "name", "title": "text", "phone": "phone", "email": "email"}
 PROBLEMS.update(hours="text", note="note", date="date")

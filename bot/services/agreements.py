@@ -77,7 +77,7 @@ def parse_revision(text: str, areas: Iterable[AreaInfo], today: date) -> tuple[s
         except DateNotUnderstood as error:
             date_error = error
             continue
-        if day > today and not re.search(r"\d{4}", raw):
+        if day > today and not re.search(r"[0-9]{4}", raw):
             day = months_before(day, 12)
         return area_id, day
     if date_error is not None:

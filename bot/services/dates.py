@@ -67,11 +67,12 @@ MONTHS = {
     "dec": 12,
 }
 
-_ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
-_NUMERIC = re.compile(r"^(\d{1,2})[/.](\d{1,2})(?:[/. ](\d{4}|\d{2}))?$")
-_DAY_MONTH = re.compile(r"^(\d{1,2}) ([a-zåäö]+)(?: (\d{4}))?$")
-_MONTH_DAY = re.compile(r"^([a-z]+) (\d{1,2})(?: (\d{4}))?$")
-_ORDINAL = re.compile(r"(\d)(?::a|:e|st|nd|rd|th)\b")
+# "[0-9]", not "\d": "\d" also matches Arabic-Indic and full-width digits (bot.services.parsing).
+_ISO = re.compile(r"^([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})$")
+_NUMERIC = re.compile(r"^([0-9]{1,2})[/.]([0-9]{1,2})(?:[/. ]([0-9]{4}|[0-9]{2}))?$")
+_DAY_MONTH = re.compile(r"^([0-9]{1,2}) ([a-zåäö]+)(?: ([0-9]{4}))?$")
+_MONTH_DAY = re.compile(r"^([a-z]+) ([0-9]{1,2})(?: ([0-9]{4}))?$")
+_ORDINAL = re.compile(r"([0-9])(?::a|:e|st|nd|rd|th)\b")
 
 
 class DateNotUnderstood(FieldError):

@@ -35,6 +35,7 @@ from bot.services.csv_formats import (
     read_file,
     write_rows,
 )
+from bot.services.parsing import is_ascii_digits
 from bot.services.scopes import in_force
 from knowledge.directory import (
     EXAMPLE_CONTACTS_FILE,
@@ -160,7 +161,7 @@ async def _upsert_school(session: AsyncSession, row: SchoolRow) -> bool:
 
 
 async def _resolve_school(session: AsyncSession, reference: str) -> list[School]:
-    if reference.isdigit() and len(reference) == 8:
+    if is_ascii_digits(reference) and len(reference) == 8:
         found = await session.scalars(select(School).where(School.skolenhetskod == reference))
     else:
         found = await session.scalars(

@@ -112,6 +112,7 @@ class InviteProblem(StrEnum):
     UNKNOWN = "unknown"
     USED = "used"
     EXPIRED = "expired"
+    TOO_MANY = "too_many"  # the attempt limit: the code was not even looked at
 
 
 class InvalidInvite(AdminError):

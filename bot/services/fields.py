@@ -11,6 +11,7 @@ import re
 from collections.abc import Callable
 from datetime import date
 
+from bot.services.parsing import is_ascii_digits
 from bot.services.privacy import contains_personal_number
 
 NAME_MAX_LENGTH = 120
@@ -73,7 +74,7 @@ def normalise_phone(raw: str) -> str:
         digits = "0" + digits[4:]
     if digits.startswith("0(0)"):
         digits = "0" + digits[4:]
-    if not digits.isdigit() or not digits.startswith("0") or digits.startswith("00"):
+    if not is_ascii_digits(digits) or not digits.startswith("0") or digits.startswith("00"):
         raise FieldError("är inget svenskt telefonnummer (exempel: 08-465 004 12)")
     national = digits[1:]
     if not 7 <= len(national) <= 9:
@@ -152,6 +153,6 @@ def normalise_skolenhetskod(raw: str) -> str | None:
     text = clean_text(raw, max_length=20)
     if not text:
         return None
-    if not re.fullmatch(r"\d{8}", text):
+    if not is_ascii_digits(text) or len(text) != 8:
         raise FieldError("ska vara åtta siffror (exempel: 12345678)")
     return text

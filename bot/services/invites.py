@@ -1,7 +1,12 @@
 """One-time invite codes that make the person who redeems them an area admin.
 
 Only the SHA-256 of a code is stored. A code is used once (a compare-and-set on `used_at`, so
-two people racing for one code cannot both win) and expires. Refusals are audited.
+two people racing for one code cannot both win) and expires.
+
+Attempts are limited: after `MAX_REFUSALS` refused codes within `REFUSAL_WINDOW`, a user's next
+codes are refused unread until the window has passed. Refusals are audited as one counted
+event per user and window (the row's `after["count"]`), not one row per attempt, so a script
+trying codes cannot fill the audit log.
 """
 
 from __future__ import annotations
@@ -16,7 +21,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import as_utc
-from bot.models import Area, Grant, GrantRole, Invite
+from bot.models import Area, AuditEvent, Grant, GrantRole, Invite
 from bot.services import audit
 from bot.services.authz import Actor, require_admin, require_area
 from bot.services.errors import InvalidInvite, InvalidInviteDays, InviteProblem, UnknownArea
@@ -26,6 +31,8 @@ from bot.services.grants import add_grant
 ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 CODE_LENGTH = 12
 MAX_DAYS = 30
+MAX_REFUSALS = 5
+REFUSAL_WINDOW = timedelta(minutes=10)
 
 
 @dataclass(frozen=True)
@@ -86,21 +93,24 @@ async def create_invite(
 
 async def redeem_invite(session: AsyncSession, user_id: int, raw: str, now: datetime) -> Grant:
     """Turn a valid code into an area-admin grant for `user_id`; raise `InvalidInvite`."""
+    refusals = await _recent_refusals(session, user_id, now)
+    if refusals is not None and _count(refusals) >= MAX_REFUSALS:
+        raise await _refuse(session, user_id, "invite:?", InviteProblem.TOO_MANY, now)
     invite = await session.scalar(select(Invite).where(Invite.code_hash == code_hash(raw)))
     if invite is None:
-        raise await _refuse(session, user_id, "invite:?", InviteProblem.UNKNOWN)
+        raise await _refuse(session, user_id, "invite:?", InviteProblem.UNKNOWN, now)
     target = f"invite:{invite.id}"
     if invite.used_at is not None:
-        raise await _refuse(session, user_id, target, InviteProblem.USED)
+        raise await _refuse(session, user_id, target, InviteProblem.USED, now)
     if as_utc(invite.expires_at) <= now:
-        raise await _refuse(session, user_id, target, InviteProblem.EXPIRED)
+        raise await _refuse(session, user_id, target, InviteProblem.EXPIRED, now)
     claimed = await session.execute(
         update(Invite)
         .where(Invite.id == invite.id, Invite.used_at.is_(None))
         .values(used_at=now, used_by=user_id)
     )
     if getattr(claimed, "rowcount", 0) != 1:  # someone redeemed it a moment ago
-        raise await _refuse(session, user_id, target, InviteProblem.USED)
+        raise await _refuse(session, user_id, target, InviteProblem.USED, now)
     await audit.record(
         session, str(user_id), "invite.redeem", target, after={"area_id": invite.area_id}
     )
@@ -108,14 +118,46 @@ async def redeem_invite(session: AsyncSession, user_id: int, raw: str, now: date
     return grant
 
 
-async def _refuse(
-    session: AsyncSession, user_id: int, target: str, problem: InviteProblem
-) -> InvalidInvite:
-    await audit.record(
-        session,
-        str(user_id),
-        "refused",
-        target,
-        after={"action": "invite.redeem", "problem": problem.value},
+async def _recent_refusals(
+    session: AsyncSession, user_id: int, now: datetime
+) -> AuditEvent | None:
+    """The user's counted refusal event of the current window, if any."""
+    found: AuditEvent | None = await session.scalar(
+        select(AuditEvent)
+        .where(
+            AuditEvent.actor == str(user_id),
+            AuditEvent.action == "refused",
+            AuditEvent.target.like("invite:%"),
+            AuditEvent.at >= now - REFUSAL_WINDOW,
+        )
+        .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+        .limit(1)
     )
+    return found
+
+
+def _count(event: AuditEvent) -> int:
+    count = (event.after or {}).get("count", 1)
+    return count if isinstance(count, int) else 1
+
+
+async def _refuse(
+    session: AsyncSession, user_id: int, target: str, problem: InviteProblem, now: datetime
+) -> InvalidInvite:
+    """Audit the refusal: the window's one event counts up, or a new window starts."""
+    details = {"action": "invite.redeem", "problem": problem.value}
+    event = await _recent_refusals(session, user_id, now)
+    if event is None:
+        session.add(
+            AuditEvent(
+                actor=str(user_id),
+                action="refused",
+                target=target,
+                after={**details, "count": 1},
+                at=now,
+            )
+        )
+    else:
+        event.target = target
+        event.after = {**details, "count": _count(event) + 1}
     return InvalidInvite(problem)

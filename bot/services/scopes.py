@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.models import Area, ContactAssignment, ContactRole, School
 from bot.services.lookup import EntryKind, Match
+from bot.services.parsing import parse_row_id
 
 SCOPE_KEY = re.compile(r"^(a|s):([a-z0-9-]{1,40})$")
 
@@ -76,9 +77,10 @@ async def resolve_scope(session: AsyncSession, key: str) -> Scope | None:
     if kind == "a":
         area = await session.get(Area, ref)
         return Scope(area.id, area.name) if area else None
-    if not ref.isdigit():
+    school_id = parse_row_id(ref)
+    if school_id is None:
         return None
-    school = await session.get(School, int(ref))
+    school = await session.get(School, school_id)
     if school is None:
         return None
     area = await session.get(Area, school.area_id)
