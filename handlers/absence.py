@@ -10,6 +10,7 @@ Callback data: "fr:a:<area>"/"fr:s:<school>", "fr:d:0"/"fr:d:1" (start today/tom
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from functools import partial
 from html import escape
@@ -19,6 +20,7 @@ from telegram import Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, MessageHandler, filters
 
 from bot.services.absences import AbsenceRequest, check_back, check_start, record_absence
+from bot.services.action_keys import stored_key
 from bot.services.dates import parse_day
 from bot.services.errors import (
     InvalidDate,
@@ -235,6 +237,8 @@ async def _record(
     """Record the absence, or say why not (a changed contact propagates)."""
     tr = action.tr
     settings = action.services.settings
+    key = await stored_key(action.session, request.idempotency_key, settings.pseudonym_key)
+    request = replace(request, idempotency_key=key)
     try:
         recorded = await record_absence(
             action.session,

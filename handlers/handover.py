@@ -13,11 +13,13 @@ idempotency key: the same press delivered twice records one handover.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import date
 from functools import partial
 from html import escape
 from typing import Any
 
+from pydantic import SecretStr
 from telegram import Update
 from telegram.ext import (
     BaseHandler,
@@ -28,6 +30,7 @@ from telegram.ext import (
 )
 
 from bot.i18n import Translator
+from bot.services.action_keys import stored_key
 from bot.services.dates import parse_day
 from bot.services.errors import InvalidDate, NotAuthorized, SamePerson, UnknownTarget
 from bot.services.fields import CONTACT_DETAILS, FieldError, check_contact_detail
@@ -306,6 +309,8 @@ async def _record(
     update: Update, context: BotContext, action: Action, request: HandoverRequest
 ) -> Outcome:
     """Record the handover, or say why not (a changed contact propagates)."""
+    key = await stored_key(action.session, request.idempotency_key, _pseudonym_key(action))
+    request = replace(request, idempotency_key=key)
     try:
         recorded = await record_handover(
             action.session,
@@ -362,13 +367,18 @@ async def already_done(update: Update, context: BotContext) -> int:
     async with user_action(update, context) as action:
         recorded = None
         if token is not None:
-            key = f"ho:{update.effective_user.id}:{token}"
+            raw = f"ho:{update.effective_user.id}:{token}"
+            key = await stored_key(action.session, raw, _pseudonym_key(action))
             recorded = await handover_by_key(action.session, key)
         if recorded is not None:
             await query.answer(action.tr._("Den här överlämningen är redan registrerad."))
         else:
             await stale_button(update, action.tr)
     return END
+
+
+def _pseudonym_key(action: Action) -> SecretStr | None:
+    return action.services.settings.pseudonym_key
 
 
 async def cancel(update: Update, context: BotContext) -> int:

@@ -73,6 +73,8 @@ PERSONAL_COLUMNS: Final[dict[str, str]] = {
     "invites.used_by": "clear",
     "handovers.recorded_by": "pseudonymise",
     "absences.recorded_by": "pseudonymise",
+    "handovers.idempotency_key": "pseudonymise (keys before the pseudonymous form)",
+    "absences.idempotency_key": "pseudonymise (keys before the pseudonymous form)",
     "audit_events.actor": "pseudonymise",
     "audit_events.target": "pseudonymise",
     "audit_events.before": "pseudonymise",
@@ -307,6 +309,8 @@ async def erase(
         name = f"{model.__tablename__}.{column.key}"
         pseudonymised[name] = affected_rows(result)
     pseudonymised["audit_events"] = await _pseudonymise_audit(session, user_id, alias)
+    # Keys that older versions wrote with the id in clear (bot.services.action_keys).
+    pseudonymised["idempotency_keys"] = await pseudonymise_legacy_keys(session, user_id, alias)
     await audit.record(
         session,
         alias,
@@ -340,6 +344,23 @@ async def _delete_rows(session: AsyncSession, user_id: int) -> dict[str, int]:
         ),
         "users": affected_rows(await session.execute(delete(User).where(User.id == user_id))),
     }
+
+
+async def pseudonymise_legacy_keys(session: AsyncSession, user_id: int, alias: str) -> int:
+    """Rewrite keys written with the id in clear ("ho:<id>:…") to carry the pseudonym."""
+    changed = 0
+    for prefix, model in (("ho", Handover), ("fr", Absence)):
+        old = f"{prefix}:{user_id}:"
+        result = await session.execute(
+            update(model)
+            .where(model.idempotency_key.startswith(old, autoescape=True))
+            .values(
+                idempotency_key=f"{prefix}:{alias}:"
+                + func.substr(model.idempotency_key, len(old) + 1)
+            )
+        )
+        changed += affected_rows(result)
+    return changed
 
 
 async def _pseudonymise_audit(session: AsyncSession, user_id: int, alias: str) -> int:
