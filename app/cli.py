@@ -54,7 +54,9 @@ def _parser() -> argparse.ArgumentParser:
     importer.add_argument("files", nargs="+", type=Path)
     exporter = commands.add_parser("export", help="exportera skolor eller kontakter som CSV")
     exporter.add_argument("what", choices=["schools", "contacts"])
-    exporter.add_argument("--excel", action="store_true", help="Windows-1252 med semikolon")
+    exporter.add_argument(
+        "--excel", action="store_true", help="för Excel: UTF-8 med BOM och semikolon"
+    )
     exporter.add_argument("-o", "--output", type=Path, help="fil (annars standard ut)")
     guide = commands.add_parser("guide", help="orosanmälan-guiden: kontrollera eller rita den")
     what = guide.add_mutually_exclusive_group(required=True)

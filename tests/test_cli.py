@@ -72,7 +72,7 @@ def test_import_is_all_or_nothing_and_export_round_trips(
     assert main(["import", str(good)]) == 0
     assert "1 nya skolor" in capsys.readouterr().out
     assert main(["export", "schools", "--excel", "-o", str(cli_env / "excel.csv")]) == 0
-    assert "Ny skola;grundskola;kommunal" in (cli_env / "excel.csv").read_bytes().decode("cp1252")
+    assert "Ny skola;grundskola;kommunal" in (cli_env / "excel.csv").read_text("utf-8-sig")
 
 
 def test_run_without_token_falls_back_to_the_chat(

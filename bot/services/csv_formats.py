@@ -1,9 +1,13 @@
 """The CSV formats for schools and contacts: reading (with every error, line by line) and writing.
 
 Admins in Sweden edit these files in Excel, which saves Windows-1252 with semicolons; other tools
-save UTF-8 with commas. Both are read. A file is either a school file or a contact file, told
-apart by its header. Reading validates every row and collects every problem; nothing is applied
-here (see `directory_admin.py` for the all-or-nothing import).
+save UTF-8 with commas. Both are read. Exports for Excel are UTF-8 with a byte-order mark and
+semicolons: Excel opens them with every letter intact (Ł, Arabic), and they import unchanged.
+Every exported text cell that a spreadsheet would read as a formula is neutralised (OWASP's
+CSV-injection rule: a leading apostrophe), and the import takes the apostrophe off again.
+A file is either a school file or a contact file, told apart by its header. Reading validates
+every row and collects every problem; nothing is applied here (see `directory_admin.py` for the
+all-or-nothing import).
 """
 
 from __future__ import annotations
@@ -128,6 +132,27 @@ class ParsedFile:
     contacts: tuple[ContactRow, ...] = ()
 
 
+# A cell starting with one of these is a formula (or becomes one) in Excel, LibreOffice and
+# Google Sheets: "=", "+", "-", "@", a tab or a carriage return (OWASP, "CSV Injection"); the
+# full-width forms too, which some spreadsheets fold to the plain ones.
+FORMULA_STARTS = frozenset("=+-@\t\r\uff1d\uff0b\uff0d\uff20")
+_ESCAPE = "'"
+
+
+def neutralise_formula(value: object) -> object:
+    """`value` as an export writes it: text that could start a formula gets a leading "'"."""
+    if isinstance(value, str) and value[:1] in FORMULA_STARTS:
+        return _ESCAPE + value
+    return value
+
+
+def restore_formula(value: str) -> str:
+    """The import's inverse of `neutralise_formula`."""
+    if value[:1] == _ESCAPE and value[1:2] in FORMULA_STARTS and len(value) > 1:
+        return value[1:]
+    return value
+
+
 def decode(raw: bytes) -> str:
     """UTF-8 (with or without BOM) first; otherwise the Windows-1252 that Excel writes."""
     try:
@@ -160,7 +185,8 @@ def read_table(path: str, text: str) -> tuple[list[str], list[tuple[int, dict[st
                 raise KnowledgeError.single(
                     path, f"{len(values)} fält men rubrikraden har {len(header)}", line=line
                 )
-            rows.append((line, dict(zip(header, (v.strip() for v in values), strict=False))))
+            cells = (restore_formula(v.strip()) for v in values)
+            rows.append((line, dict(zip(header, cells, strict=False))))
             if len(rows) > MAX_ROWS:
                 raise KnowledgeError.single(path, f"fler än {MAX_ROWS} rader", line=line)
     except csv.Error as error:
@@ -366,10 +392,25 @@ def read_file(path: Path, area_ids: frozenset[str]) -> ParsedFile:
 
 
 def write_rows(columns: Sequence[str], rows: Iterable[Sequence[object]], *, excel: bool) -> bytes:
-    """CSV bytes: UTF-8 with commas, or (for Excel) Windows-1252 with semicolons."""
+    """CSV bytes: UTF-8 with commas, or (for Excel) UTF-8 with a BOM and semicolons.
+
+    Every export goes through here (or `write_text`): formula-like cells are neutralised.
+    """
+    text = write_text(columns, rows, delimiter=";" if excel else ",", line_end="\r\n")
+    return text.encode("utf-8-sig" if excel else "utf-8")
+
+
+def write_text(
+    columns: Sequence[str],
+    rows: Iterable[Sequence[object]],
+    *,
+    delimiter: str = ",",
+    line_end: str = "\n",
+) -> str:
+    """CSV text with every formula-like cell neutralised (`neutralise_formula`)."""
     buffer = io.StringIO(newline="")
-    writer = csv.writer(buffer, delimiter=";" if excel else ",", lineterminator="\r\n")
-    writer.writerow(columns)
+    writer = csv.writer(buffer, delimiter=delimiter, lineterminator=line_end)
+    writer.writerow([neutralise_formula(c) for c in columns])
     for row in rows:
-        writer.writerow(["" if v is None else v for v in row])
-    return buffer.getvalue().encode("cp1252" if excel else "utf-8", errors="replace")
+        writer.writerow([neutralise_formula("" if v is None else v) for v in row])
+    return buffer.getvalue()

@@ -12,8 +12,6 @@ one writer at a time anyway.
 
 from __future__ import annotations
 
-import csv
-import io
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -29,6 +27,7 @@ from bot.db import announce
 from bot.i18n import N_
 from bot.models import Operator, UsageCount, UsageEvent
 from bot.services.contacts import ContactCard
+from bot.services.csv_formats import write_text
 
 NO_AREA = ""
 NO_OPERATOR = ""
@@ -185,14 +184,11 @@ async def total(session: AsyncSession, event: UsageEvent, start: date, end: date
 
 def as_csv(usage: Iterable[UsageRow]) -> str:
     """One line per day × area × event × operator, for the annual follow-up report."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(CSV_HEADER)
-    for row in usage:
-        writer.writerow(
-            (row.day.isoformat(), row.area_id or "", row.event, row.operator or "", row.count)
-        )
-    return buffer.getvalue()
+    rows = (
+        (row.day.isoformat(), row.area_id or "", row.event, row.operator or "", row.count)
+        for row in usage
+    )
+    return write_text(CSV_HEADER, rows)
 
 
 # --- Summaries for /statistik and `kontaktlotsen stats` ----------------------------------------
