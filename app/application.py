@@ -35,6 +35,7 @@ from app.jobs import (
     remind_stale,
 )
 from app.persistence import DerivedConversationPersistence
+from app.startup import start_database, start_telegram
 from bot.config import Settings
 from bot.i18n import N_, translator
 from bot.runtime import Services
@@ -78,10 +79,11 @@ class KontaktlotsenApplication(
     _services_started = False
 
     async def initialize(self) -> None:
+        services = self.bot_data.services
         if not self._services_started:
-            await self.bot_data.services.start()
+            await start_database(services.settings, services.start)
             self._services_started = True
-        await super().initialize()
+        await start_telegram(services.settings, super().initialize)
         await set_command_menus(self)
         await set_profile(self)
 

@@ -15,6 +15,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from app import poster_cli, stats_cli
+from app.startup import StartupFailed
 from bot.clock import SYSTEM_CLOCK, Clock
 from bot.config import Settings
 from bot.runtime import Services
@@ -96,6 +97,9 @@ def main(argv: Sequence[str] | None = None, *, clock: Clock = SYSTEM_CLOCK) -> i
         if command == "chat":
             return _chat(settings)
         return asyncio.run(_offline(command, args, Services.create(settings, clock=clock)))
+    except StartupFailed as error:  # already logged, one line per attempt
+        print(f"Kunde inte starta: {error}", file=sys.stderr)
+        return 1
     except KnowledgeError as error:
         print("Fel i datafil – inget har ändrats:", file=sys.stderr)
         for problem in error.problems:

@@ -20,6 +20,7 @@ import signal
 import sys
 from typing import Any
 
+from telegram import Update
 from telegram.request import BaseRequest
 
 from app.application import build_application
@@ -29,7 +30,9 @@ from bot.config import Settings
 
 log = logging.getLogger(__name__)
 
-ALLOWED_UPDATES = ["message", "callback_query", "inline_query"]  # inline: @bot <skola>
+# Every kind of update: the bot must see being added to a group (to leave it) and edits (to
+# check them for a personnummer); handlers/chat_rules.py decides what is answered.
+ALLOWED_UPDATES = Update.ALL_TYPES
 
 
 class WebhookNotConfigured(ValueError):

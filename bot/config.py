@@ -100,6 +100,11 @@ class Settings(BaseSettings):
             raise ValueError("WEBHOOK_SECRET_TOKEN: 1–256 characters A-Z, a-z, 0-9, _ or -")
         return value
 
+    # At start, an unreachable database or Telegram is tried this many times, waiting
+    # START_RETRY_SECONDS, then twice as long each time (at most 60 s), before giving up.
+    start_attempts: int = Field(default=10, ge=1, le=1000)
+    start_retry_seconds: float = Field(default=1.0, gt=0, le=60)
+
     @field_validator("city_admin_ids", mode="before")
     @classmethod
     def _split_ids(cls, value: object) -> object:

@@ -9,13 +9,13 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Message, Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, TelegramError
 from telegram.ext import Application, CallbackContext, ExtBot
 
+from bot.faults import database_unreachable, describe
 from bot.i18n import Translator, pick_language, translator
 from bot.runtime import Services
 from bot.services.authz import Actor, Permissions, require_admin
@@ -122,24 +122,34 @@ async def error_translator(update: Update, context: BotContext) -> Translator:
     try:
         async with services.database.transaction() as session:
             chosen = await stored_language(session, user.id) if user else None
-    except (OperationalError, DBAPIError, OSError):
+    except Exception as error:
+        if not database_unreachable(error):
+            raise
         return fallback_translator(update, context)
     default = services.settings.default_language
     return translator(pick_language(chosen, telegram_language(update), default))
 
 
 async def on_error(update: object, context: BotContext) -> None:
-    """Log first, then tell the user politely; never show a trace."""
-    log.error("Error while handling an update", exc_info=context.error)
+    """Log first, then tell the user politely; never show a trace.
+
+    An unreachable register is a named fault (one warning line, `bot.faults`); anything else
+    is a bug and is logged as an error with its traceback.
+    """
+    error = context.error
+    unreachable = error is not None and database_unreachable(error)
+    if unreachable and error is not None:
+        log.warning("The register cannot be reached: %s", describe(error))
+    else:
+        log.error("Error while handling an update", exc_info=error)
     if not isinstance(update, Update) or update.effective_chat is None:
         return
-    database_down = isinstance(context.error, OperationalError | DBAPIError | OSError)
     tr = (
         fallback_translator(update, context)
-        if database_down
+        if unreachable
         else await error_translator(update, context)
     )
-    if database_down:
+    if unreachable:
         text = tr._(
             "Jag når inte registret just nu. Försök igen om en liten stund.\n\n"
             "🚨 Akut fara för barnet: ring 112."
