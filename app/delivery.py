@@ -18,16 +18,26 @@ Outcomes per message:
   `MAX_ATTEMPTS` with the last error kept.
 
 The job runs every few seconds and once at start-up (rows left pending by a crash). One run at
-a time: a lock guards it, and claimed rows are leased (`bot.services.outbox`).
+a time: a lock guards it, and claimed rows are leased to this process (`bot.services.outbox`):
+the lease is short (`LEASE`) and renewed while the worker works (`RENEW_EVERY`) and while it
+waits for Telegram (RetryAfter), so no other replica takes a live worker's rows. At its first
+run a worker frees the rows of dead processes on its host at once (a restart after a crash);
+those of another host's dead process are free when their lease expires. A crash therefore
+resends at most the messages in flight (`CONCURRENCY`) and delays the rest by a restart, or
+by `LEASE` on another replica. `python -m bench.outbox_crash` measures it with kill -9.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import secrets
+import socket
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
@@ -41,7 +51,7 @@ from bot.db import Database, announce
 from bot.i18n import pick_language, translator
 from bot.models import UsageEvent
 from bot.services import follows, outbox, usage
-from bot.services.outbox import STALE_REMINDER, OutboxItem
+from bot.services.outbox import STALE_REMINDER, LeaseOwner, OutboxItem, dead_owners
 from handlers.notices import render_notification
 
 if TYPE_CHECKING:
@@ -54,7 +64,8 @@ PER_CHAT_INTERVAL = 1.0
 DELIVERY_INTERVAL_SECONDS = 5.0
 BATCH_SIZE = 200
 CONCURRENCY = 8
-LEASE = timedelta(minutes=10)
+LEASE = timedelta(seconds=60)
+RENEW_EVERY = timedelta(seconds=15)
 MAX_ATTEMPTS = 5
 BACKOFF_FIRST = timedelta(seconds=30)
 BACKOFF_MAX = timedelta(hours=1)
@@ -134,6 +145,22 @@ def backoff(attempts: int) -> timedelta:
     return min(delay, BACKOFF_MAX)
 
 
+def this_process() -> LeaseOwner:
+    """The lease owner for this process: host, pid and a token new at every start."""
+    return LeaseOwner(socket.gethostname()[:40] or "host", os.getpid(), secrets.token_hex(4))
+
+
+def pid_alive(pid: int) -> bool:
+    """Whether a process with `pid` runs on this host (signal 0 only checks)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # it exists, under another user
+        return True
+    return True
+
+
 def retry_seconds(error: RetryAfter) -> float:
     value = error.retry_after
     return value.total_seconds() if isinstance(value, timedelta) else float(value)
@@ -151,8 +178,14 @@ class OutboxWorker:
         clock: Clock | None = None,
         batch_size: int = BATCH_SIZE,
         concurrency: int = CONCURRENCY,
+        owner: LeaseOwner | None = None,
+        is_alive: Callable[[int], bool] = pid_alive,
     ) -> None:
         self.database = database
+        self.owner = owner or this_process()
+        self.is_alive = is_alive
+        self._reclaimed = False
+        self._renewed_at: datetime | None = None
         self.default_language = default_language
         self.timezone = ZoneInfo(timezone)
         self.batch_size = batch_size
@@ -174,11 +207,15 @@ class OutboxWorker:
         # in the database, but already sit in this run's queue and must not be sent.
         blocked: set[int] = set()
         async with self._running:
+            if not self._reclaimed:
+                await self._reclaim_dead()
             while True:
+                now = self.clock.now()
                 async with self.database.transaction() as session:
                     items = await outbox.claim_due(
-                        session, self.clock.now(), limit=self.batch_size, lease=LEASE
+                        session, now, limit=self.batch_size, lease=LEASE, owner=self.label
                     )
+                self._renewed_at = now
                 if not items:
                     return report
                 await self._send_all(bot, items, report, blocked)
@@ -193,6 +230,7 @@ class OutboxWorker:
         async def sender() -> None:
             while not queue.empty():
                 await self._deliver(bot, queue.get_nowait(), report, blocked)
+                await self._renew_if_due()
 
         await asyncio.gather(*(sender() for _ in range(min(self.concurrency, len(items)))))
 
@@ -221,6 +259,7 @@ class OutboxWorker:
                 seconds = retry_seconds(error)
                 log.warning("Telegram asks to wait %.0f s (notification %d)", seconds, item.id)
                 self.pacer.pause(seconds)
+                await self._extend_leases(timedelta(seconds=seconds))
                 continue
             except Forbidden as error:
                 blocked.add(item.chat_id)  # before the await, so other senders see it at once
@@ -242,9 +281,36 @@ class OutboxWorker:
                 item.id,
                 self.clock.now() + timedelta(minutes=1),
                 "RetryAfter",
+                owner=self.label,
                 count=False,
             )
         report.retried += 1
+
+    @property
+    def label(self) -> str:
+        return self.owner.label
+
+    async def _reclaim_dead(self) -> None:
+        """Free the rows leased to dead processes on this host (a restart after a crash)."""
+        async with self.database.transaction() as session:
+            owners = await outbox.lease_owners(session, self.clock.now())
+            dead = dead_owners(owners, self.owner, self.is_alive)
+            freed = await outbox.release_leases(session, dead)
+        if freed:
+            log.info("Outbox: took over %d notifications left by a stopped process", freed)
+        self._reclaimed = True
+
+    async def _renew_if_due(self) -> None:
+        now = self.clock.now()
+        if self._renewed_at is None or now - self._renewed_at >= RENEW_EVERY:
+            await self._extend_leases(timedelta(0))
+
+    async def _extend_leases(self, wait: timedelta) -> None:
+        """Keep this worker's leases for `wait` (Telegram's RetryAfter) plus a full lease."""
+        now = self.clock.now()
+        async with self.database.transaction() as session:
+            await outbox.renew_leases(session, self.label, now + wait + LEASE)
+        self._renewed_at = now
 
     async def _failed_attempt(self, item: OutboxItem, error: str, report: DeliveryReport) -> None:
         attempts = item.attempts + 1
@@ -253,14 +319,18 @@ class OutboxWorker:
                 report.failed += 1
             return
         async with self.database.transaction() as session:
-            await outbox.retry_later(session, item.id, self.clock.now() + backoff(attempts), error)
+            at = self.clock.now() + backoff(attempts)
+            await outbox.retry_later(session, item.id, at, error, owner=self.label)
         report.retried += 1
 
     async def _blocked(self, item: OutboxItem, error: str) -> bool:
         """Fail the message, pause the user's follows, cancel the rest; False if it was no
         longer ours (another message to the chat got there first and cancelled it)."""
         async with self.database.transaction() as session:
-            failed = await outbox.mark_failed(session, item.id, f"Forbidden: {error}") == 1
+            failed = (
+                await outbox.mark_failed(session, item.id, f"Forbidden: {error}", owner=self.label)
+                == 1
+            )
             if failed:
                 await self._count(session, item, UsageEvent.NOTIFICATION_FAILED)
             await follows.deactivate_for_chat(session, item.chat_id)
@@ -281,7 +351,7 @@ class OutboxWorker:
     async def _mark_sent(self, item: OutboxItem) -> bool:
         async with self.database.transaction() as session:
             now = self.clock.now()
-            if await outbox.mark_sent(session, item.id, now) != 1:
+            if await outbox.mark_sent(session, item.id, now, owner=self.label) != 1:
                 return False
             if item.created_at is not None:  # the delivery latency, for the live metrics
                 announce(session, Delivered((now - as_utc(item.created_at)).total_seconds()))
@@ -292,7 +362,7 @@ class OutboxWorker:
 
     async def _mark_failed(self, item: OutboxItem, error: str) -> bool:
         async with self.database.transaction() as session:
-            if await outbox.mark_failed(session, item.id, error) != 1:
+            if await outbox.mark_failed(session, item.id, error, owner=self.label) != 1:
                 return False
             await self._count(session, item, UsageEvent.NOTIFICATION_FAILED)
         return True

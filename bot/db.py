@@ -82,7 +82,12 @@ class Database:
             # An in-memory database lives as long as its one connection.
             kwargs["poolclass"] = StaticPool
             kwargs["connect_args"] = {"check_same_thread": False}
-        elif not self.is_sqlite:
+        elif self.is_sqlite:
+            # The delivery worker's concurrent senders each commit a short write; on a busy
+            # machine the default 5 s wait for SQLite's write lock ran out ("database is
+            # locked"). Writers queue up to 30 s instead.
+            kwargs["connect_args"] = {"timeout": 30}
+        else:
             kwargs["pool_pre_ping"] = True
         self.engine: AsyncEngine = create_async_engine(url, **kwargs)
         if self.is_sqlite:

@@ -340,6 +340,10 @@ class Notification(Base):
     area_id: Mapped[str | None] = mapped_column(ForeignKey("areas.id"))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # The delivery worker that claimed the row ("host:pid:start token") and until when; a
+    # restarted process frees a dead owner's rows at once (bot.services.outbox).
+    lease_owner: Mapped[str | None] = mapped_column(String(80))
+    lease_expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     def __repr__(self) -> str:
         return f"Notification({self.id}, {self.kind} → {self.chat_id}, {self.status})"

@@ -5,23 +5,30 @@ each with a dedupe key that is unique in the table ("handover:<id>:<chat id>"), 
 lost when the bot crashes after commit and nothing is queued twice. `app.delivery` claims due
 rows, sends them and marks each one sent, retried or failed.
 
-Claiming pushes `next_attempt_at` ahead by a lease instead of holding a lock: a worker that dies
-mid-batch leaves its rows pending, and they become due again when the lease runs out.
+Claiming leases rows instead of holding a lock: `lease_owner` names the worker process
+("host:pid:start token", `LeaseOwner`) and `lease_expires_at` says until when. The owner renews
+its leases while it works and extends them while Telegram asks it to wait (RetryAfter), so a
+live worker's rows are never taken, even on another replica. A worker that dies leaves its rows
+pending: they are free again when the lease expires (any replica), or at once when a process
+starts on the same host and finds the owner's pid gone (`dead_owners`). Marking a row sent,
+failed or retried succeeds only for the lease holder, so a worker whose lease was taken over
+never overwrites the new holder's outcome.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import func, insert, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.models import Notification, NotificationStatus, User
+from bot.services.parsing import is_ascii_digits
 
 ERROR_MAX = 300
 
@@ -31,6 +38,47 @@ HANDOVER_DAY = "handover_day"
 ABSENCE = "absence"
 STALE_REMINDER = "stale_reminder"
 PENDING = NotificationStatus.PENDING.value
+
+
+@dataclass(frozen=True)
+class LeaseOwner:
+    """One delivery worker process: its host, its pid and a token made when it started."""
+
+    host: str
+    pid: int
+    token: str
+
+    @property
+    def label(self) -> str:
+        return f"{self.host}:{self.pid}:{self.token}"
+
+    @classmethod
+    def parse(cls, label: str) -> LeaseOwner | None:
+        parts = label.rsplit(":", 2)
+        if len(parts) != 3:
+            return None
+        host, pid, token = parts
+        if not host or not token or not is_ascii_digits(pid, max_digits=10):
+            return None
+        return cls(host, int(pid), token)
+
+
+def dead_owners(
+    labels: Iterable[str], me: LeaseOwner, pid_alive: Callable[[int], bool]
+) -> list[str]:
+    """The owners among `labels` known to be dead: on this host, their process is gone.
+
+    Same pid as mine with another token: an earlier process that had my pid (a restarted
+    container). Another host's owners are never judged here; their leases expire.
+    """
+    dead = []
+    for label in labels:
+        owner = LeaseOwner.parse(label)
+        if owner is None or owner.host != me.host or owner == me:
+            continue
+        if owner.pid == me.pid or not pid_alive(owner.pid):
+            dead.append(label)
+    return dead
 
 
 @dataclass(frozen=True)
@@ -103,13 +151,28 @@ def _insert_ignoring_duplicates(session: AsyncSession) -> Any:
 
 
 async def claim_due(
-    session: AsyncSession, now: datetime, *, limit: int, lease: timedelta
+    session: AsyncSession,
+    now: datetime,
+    *,
+    limit: int,
+    lease: timedelta,
+    owner: str = "unknown",
 ) -> list[OutboxItem]:
-    """Take up to `limit` due notifications, oldest first, and lease them to the caller."""
+    """Lease up to `limit` due notifications to `owner`, oldest first.
+
+    Due: pending, `next_attempt_at` reached, and not leased, or the lease has expired.
+    """
     rows = (
         await session.scalars(
             select(Notification)
-            .where(Notification.status == PENDING, Notification.next_attempt_at <= now)
+            .where(
+                Notification.status == PENDING,
+                Notification.next_attempt_at <= now,
+                or_(
+                    Notification.lease_expires_at.is_(None),
+                    Notification.lease_expires_at <= now,
+                ),
+            )
             .order_by(Notification.next_attempt_at, Notification.id)
             .limit(limit)
             .with_for_update(skip_locked=True)
@@ -118,7 +181,8 @@ async def claim_due(
     if not rows:
         return []
     for row in rows:
-        row.next_attempt_at = now + lease
+        row.lease_owner = owner
+        row.lease_expires_at = now + lease
     chat_ids = {row.chat_id for row in rows}
     users = await session.execute(select(User.id, User.language).where(User.id.in_(chat_ids)))
     languages = {user_id: language for user_id, language in users.tuples()}
@@ -137,54 +201,116 @@ async def claim_due(
     ]
 
 
+async def renew_leases(session: AsyncSession, owner: str, until: datetime) -> int:
+    """Extend every lease `owner` holds on pending rows to `until` (the owner is alive)."""
+    result = await session.execute(
+        update(Notification)
+        .where(Notification.lease_owner == owner, Notification.status == PENDING)
+        .values(lease_expires_at=until)
+    )
+    return _rowcount(result)
+
+
+async def lease_owners(session: AsyncSession, now: datetime) -> list[str]:
+    """The owners holding an unexpired lease on a pending row."""
+    result = await session.scalars(
+        select(Notification.lease_owner)
+        .where(
+            Notification.status == PENDING,
+            Notification.lease_owner.is_not(None),
+            Notification.lease_expires_at > now,
+        )
+        .distinct()
+    )
+    return [owner for owner in result if owner is not None]
+
+
+async def release_leases(session: AsyncSession, owners: Collection[str]) -> int:
+    """Free the pending rows leased to `owners` (dead processes): due again at once."""
+    if not owners:
+        return 0
+    result = await session.execute(
+        update(Notification)
+        .where(Notification.lease_owner.in_(owners), Notification.status == PENDING)
+        .values(lease_owner=None, lease_expires_at=None)
+    )
+    return _rowcount(result)
+
+
+def _held_by(notification_id: int, owner: str) -> Any:
+    """The row is still pending and still leased to `owner`."""
+    return (
+        (Notification.id == notification_id)
+        & (Notification.status == PENDING)
+        & (Notification.lease_owner == owner)
+    )
+
+
 def _rowcount(result: object) -> int:
     return int(getattr(result, "rowcount", 0) or 0)
 
 
-async def mark_sent(session: AsyncSession, notification_id: int, now: datetime) -> int:
-    """Mark a pending notification sent; 0 when it is no longer pending (e.g. cancelled)."""
+async def mark_sent(
+    session: AsyncSession, notification_id: int, now: datetime, *, owner: str
+) -> int:
+    """Mark a notification sent; 0 unless it is pending and leased to `owner`."""
     result = await session.execute(
         update(Notification)
-        .where(Notification.id == notification_id, Notification.status == PENDING)
+        .where(_held_by(notification_id, owner))
         .values(
             status=NotificationStatus.SENT.value,
             sent_at=now,
             attempts=Notification.attempts + 1,
             last_error=None,
+            lease_owner=None,
+            lease_expires_at=None,
         )
     )
     return _rowcount(result)
 
 
-async def mark_failed(session: AsyncSession, notification_id: int, error: str) -> int:
+async def mark_failed(
+    session: AsyncSession, notification_id: int, error: str, *, owner: str
+) -> int:
     """Give up on one notification; the error stays visible to admins.
 
     Returns 0 when the row is no longer pending (e.g. cancelled because the chat blocked the
-    bot), so the caller counts a failure only once.
+    bot) or no longer leased to `owner`, so the caller counts a failure only once.
     """
     result = await session.execute(
         update(Notification)
-        .where(Notification.id == notification_id, Notification.status == PENDING)
+        .where(_held_by(notification_id, owner))
         .values(
             status=NotificationStatus.FAILED.value,
             attempts=Notification.attempts + 1,
             last_error=error[:ERROR_MAX],
+            lease_owner=None,
+            lease_expires_at=None,
         )
     )
     return _rowcount(result)
 
 
 async def retry_later(
-    session: AsyncSession, notification_id: int, at: datetime, error: str, *, count: bool = True
+    session: AsyncSession,
+    notification_id: int,
+    at: datetime,
+    error: str,
+    *,
+    owner: str,
+    count: bool = True,
 ) -> None:
     """Try again at `at`; `count=False` for waits Telegram asked for (not a failed attempt)."""
-    values: dict[str, Any] = {"next_attempt_at": at, "last_error": error[:ERROR_MAX]}
+    values: dict[str, Any] = {
+        "next_attempt_at": at,
+        "last_error": error[:ERROR_MAX],
+        "lease_owner": None,
+        "lease_expires_at": None,
+    }
     if count:
         values["attempts"] = Notification.attempts + 1
     await session.execute(
-        update(Notification)
-        .where(Notification.id == notification_id, Notification.status == PENDING)
-        .values(**values)
+        update(Notification).where(_held_by(notification_id, owner)).values(**values)
     )
 
 
