@@ -9,17 +9,17 @@ run against an older main (where they fail).
 from __future__ import annotations
 
 import logging
-import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
-from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, ConversationHandler
+from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from app.transport import ApiCall
 from bot.config import Settings
 from tests.admin_support import ADMIN, CITY_ADMIN, admin_app, grant
 from tests.fakes import ChatDriver, RecordingBotApi, texts
+from tests.support.registry import button_prefix, every_handler
 from tests.support.updates import GROUP_ID, KindsOfUpdates, media_fields, other_kinds
 from tests.test_privacy_guard import PERSONNUMMER, all_rows_as_text
 
@@ -83,28 +83,6 @@ async def test_an_admin_wizard_does_not_run_in_a_group(
                 assert methods(calls) == ["leaveChat"], command
 
 
-def every_handler(
-    handlers: list[BaseHandler[Any, Any, Any]],
-) -> Iterator[BaseHandler[Any, Any, Any]]:
-    for handler in handlers:
-        if isinstance(handler, ConversationHandler):
-            yield from every_handler(list(handler.entry_points))
-            for state in handler.states.values():
-                yield from every_handler(list(state))
-            yield from every_handler(list(handler.fallbacks))
-        else:
-            yield handler
-
-
-def button_data_for(handler: CallbackQueryHandler[Any, Any]) -> str:
-    """Callback data that the handler's pattern accepts, as near as a prefix gets."""
-    pattern = handler.pattern
-    if isinstance(pattern, re.Pattern):
-        literal = re.match(r"[\w:\-]*", pattern.pattern.lstrip("^"))
-        return (literal.group(0) if literal else "") + "1"
-    return "x"
-
-
 def spy_on_every_feature_handler(app: Any) -> tuple[list[str], list[str], list[str]]:
     """Wrap every handler after the two guards; returns (ran, commands, button data)."""
     ran: list[str] = []
@@ -113,7 +91,7 @@ def spy_on_every_feature_handler(app: Any) -> tuple[list[str], list[str], list[s
     for group, handlers in app.handlers.items():
         if group < 0:
             continue
-        for handler in every_handler(handlers):
+        for handler in every_handler(list(handlers)):
             original = handler.callback
 
             async def spy(update: Any, context: Any, _original: Any = original) -> Any:
@@ -124,7 +102,7 @@ def spy_on_every_feature_handler(app: Any) -> tuple[list[str], list[str], list[s
             if isinstance(handler, CommandHandler):
                 commands += sorted(handler.commands)
             if isinstance(handler, CallbackQueryHandler):
-                buttons.append(button_data_for(handler))
+                buttons.append(button_prefix(handler) + "1")
     return ran, commands, buttons
 
 
