@@ -130,8 +130,10 @@ async def pending(database_url: str) -> tuple[int, int]:
         async with database.transaction() as session:
             waiting = Notification.status == outbox.PENDING
             total = await session.scalar(select(func.count()).where(waiting))
+            # Before leases had owners, a claim pushed the due time ahead instead.
+            lease_end = getattr(Notification, "lease_expires_at", Notification.next_attempt_at)
             leased = await session.scalar(
-                select(func.count()).where(waiting, Notification.lease_expires_at > utcnow())
+                select(func.count()).where(waiting, lease_end > utcnow())
             )
         return int(total or 0), int(leased or 0)
     finally:
