@@ -286,7 +286,7 @@ async def erase(
     """
     await require_erasable(session, user_id, city_admin_ids)
     key = await pseudonym_key(session, configured_key)
-    label, alias = str(user_id), pseudonym(user_id, key)
+    alias = pseudonym(user_id, key)
     deleted = await _delete_rows(session, user_id)
     cleared = {
         "invites": affected_rows(
@@ -295,6 +295,19 @@ async def erase(
             )
         )
     }
+    pseudonymised = await _pseudonymise(session, user_id, alias)
+    await audit.record(
+        session,
+        alias,
+        ERASE_ACTION,
+        f"user:{alias}",
+        after={"deleted": deleted, "cleared": cleared, "pseudonymised": pseudonymised},
+    )
+
+
+async def _pseudonymise(session: AsyncSession, user_id: int, alias: str) -> dict[str, int]:
+    """Replace the id by `alias` where the user answers for a change; rows per column."""
+    label = str(user_id)
     pseudonymised: dict[str, int] = {}
     for model, column in (
         (Grant, Grant.granted_by),
@@ -311,13 +324,7 @@ async def erase(
     pseudonymised["audit_events"] = await _pseudonymise_audit(session, user_id, alias)
     # Keys that older versions wrote with the id in clear (bot.services.action_keys).
     pseudonymised["idempotency_keys"] = await pseudonymise_legacy_keys(session, user_id, alias)
-    await audit.record(
-        session,
-        alias,
-        ERASE_ACTION,
-        f"user:{alias}",
-        after={"deleted": deleted, "cleared": cleared, "pseudonymised": pseudonymised},
-    )
+    return pseudonymised
 
 
 async def _delete_rows(session: AsyncSession, user_id: int) -> dict[str, int]:
