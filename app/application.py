@@ -81,7 +81,11 @@ class KontaktlotsenApplication(
     async def initialize(self) -> None:
         services = self.bot_data.services
         if not self._services_started:
-            await start_database(services.settings, services.start)
+            try:
+                await start_database(services.settings, services.start)
+            except BaseException:
+                await services.stop()  # close what the failed attempts opened
+                raise
             self._services_started = True
         await start_telegram(services.settings, super().initialize)
         await set_command_menus(self)
