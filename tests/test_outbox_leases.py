@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from app.delivery import LEASE, RENEW_EVERY, Pacer
+from app.delivery import LEASE
 from bot.models import Notification
 from bot.runtime import Services
 from bot.services import outbox
@@ -22,13 +22,13 @@ from tests.support.clocks import VirtualClock
 CHATS = range(7_200_000_000, 7_200_000_005)
 
 
-async def queue(services: Services, clock: VirtualClock) -> None:
+async def queue(services: Services, clock: VirtualClock, chats: range = CHATS) -> None:
     async with services.database.transaction() as session:
         await outbox.enqueue(
             session,
             kind=outbox.STALE_REMINDER,
             payload={"days": 90, "entries": []},
-            recipients=CHATS,
+            recipients=chats,
             dedupe_prefix="lease",
             now=clock.now(),
         )
@@ -137,16 +137,3 @@ async def test_a_retry_after_wait_keeps_the_leases(
     )
     assert (await deliver(app, clock)).sent == len(CHATS)
     assert clock.taken_by_other == [0]  # five leases long, and still ours
-
-
-async def test_a_long_batch_renews_its_leases(app: Any, api: RecordingBotApi) -> None:
-    services = app.bot_data.services
-    clock = ProbingClock(services, long_wait=RENEW_EVERY.total_seconds() / 2)
-    await queue(services, clock)
-    worker = worker_of(app)
-    worker.use_clock(clock)
-    # One message per renewal period: the batch takes longer than a lease.
-    worker.pacer = Pacer(clock, overall=1, window=RENEW_EVERY.total_seconds(), per_chat=0)
-    assert (await worker.run(app.bot)).sent == len(CHATS)
-    # The batch took longer than a lease; another replica never found a row to take.
-    assert len(clock.taken_by_other) >= 4 and set(clock.taken_by_other) == {0}
