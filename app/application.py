@@ -50,6 +50,7 @@ from handlers import (
     guide,
     handover,
     inline,
+    location,
     menus,
     planned,
     poster,
@@ -213,6 +214,7 @@ def register_handlers(application: KontaktlotsenApplication) -> None:
         sharing.build_handlers(),  # "Spara kontakt" on cards: the numbers as Telegram contacts
         inline.build_handlers(),  # @bot <skola> in any chat: the card as an inline result
         poster.build_handlers(),  # /affisch: a school's A4 poster with its QR code (admins)
+        location.build_handlers(),  # a map pin or a postcode: the child's area and intake unit
         contacts.build_handlers(),  # lookup, /kontakt, /omraden, the child's home area buttons
         start.build_fallback_handlers(),  # unknown commands, stale buttons, non-text messages
     ]

@@ -50,7 +50,12 @@ def _parser() -> argparse.ArgumentParser:
     commands.add_parser("migrate", help="uppdatera databasens schema")
     lookup = commands.add_parser("lookup", help="slå upp skolor/områden från kommandoraden")
     lookup.add_argument("--json", action="store_true", help="ett JSON-objekt per fråga och rad")
-    lookup.add_argument("query", nargs="+", help="frågan; '-' läser en fråga per rad från stdin")
+    lookup.add_argument(
+        "--location",
+        metavar="LAT,LON",
+        help="en plats (WGS84), som en kartnål i Telegram: vilket område och vilken mottagning",
+    )
+    lookup.add_argument("query", nargs="*", help="frågan; '-' läser en fråga per rad från stdin")
     importer = commands.add_parser("import", help="importera skolor/kontakter (allt eller inget)")
     importer.add_argument("files", nargs="+", type=Path)
     exporter = commands.add_parser("export", help="exportera skolor eller kontakter som CSV")
@@ -161,6 +166,8 @@ async def _offline(command: str, args: argparse.Namespace, services: Services) -
         if command == "migrate":
             print("Databasen är uppdaterad.")
             return 0
+        if command == "lookup" and args.location:
+            return await _lookup_location(services, args.location, as_json=args.json)
         if command == "lookup":
             return await _lookup(services, args.query, as_json=args.json)
         if command == "import":
@@ -202,22 +209,53 @@ def answer_as_dict(answer: LookupAnswer) -> dict[str, Any]:
             for m in result.matches
         ],
         "contacts": asdict(answer.card) if answer.card else None,
+        **({"intake": asdict(answer.intake) if answer.intake else None} if answer.home else {}),
     }
 
 
 async def _lookup(services: Services, arguments: list[str], *, as_json: bool) -> int:
+    if not arguments:
+        print("Skriv en fråga, eller --location LAT,LON.", file=sys.stderr)
+        return 2
+    index = services.index
     for query in _queries(arguments):
         async with services.database.transaction() as session:
-            answer = await services.index.answer(session, query, services.today())
-        if as_json:
-            print(json.dumps(answer_as_dict(answer), ensure_ascii=False, default=str))
-            continue
-        print(f"{query!r}: {answer.result.outcome.value}")
-        for match in answer.result.matches:
-            print(f"  {match.score:5.1f}  {match.entry.kind.value:13}  {match.entry.name}")
-        if answer.card and answer.card.cooperation:
-            print(f"  kontakt: {answer.card.cooperation.name}, {answer.card.cooperation.phone}")
+            if index.home is not None and index.home.by_postcode(query) is not None:
+                answer = await index.child_home(session, query, services.today())
+            else:
+                answer = await index.answer(session, query, services.today())
+        _print_answer(query, answer, as_json=as_json)
     return 0
+
+
+async def _lookup_location(services: Services, location: str, *, as_json: bool) -> int:
+    """A pin given as "59.3880,17.9290": its stadsdel, area and intake unit, or "outside"."""
+    try:
+        lat, lon = (float(part) for part in location.replace(" ", "").split(","))
+    except ValueError:
+        print("Ange platsen som LAT,LON, till exempel 59.3880,17.9290.", file=sys.stderr)
+        return 2
+    index = services.index
+    assert index.home is not None  # Services.create always gives the index its HomeFinder
+    async with services.database.transaction() as session:
+        answer = await index.home_answer(
+            session, index.home.by_location(lat, lon), services.today()
+        )
+    _print_answer("📍", answer, as_json=as_json)
+    return 0
+
+
+def _print_answer(query: str, answer: LookupAnswer, *, as_json: bool) -> None:
+    if as_json:
+        print(json.dumps(answer_as_dict(answer), ensure_ascii=False, default=str))
+        return
+    print(f"{query!r}: {answer.result.outcome.value}")
+    for match in answer.result.matches:
+        print(f"  {match.score:5.1f}  {match.entry.kind.value:13}  {match.entry.name}")
+    if answer.card and answer.card.cooperation:
+        print(f"  kontakt: {answer.card.cooperation.name}, {answer.card.cooperation.phone}")
+    if answer.intake and answer.intake.intake:
+        print(f"  mottagning: {answer.intake.intake.name}, {answer.intake.intake.phone}")
 
 
 async def _import(services: Services, files: list[Path]) -> int:

@@ -18,6 +18,7 @@ from bot.services.directory_admin import (
     sync_geography,
 )
 from bot.services.directory_index import DirectoryIndex
+from bot.services.home import shipped_home_finder
 from knowledge.directory import Geography, shipped_geography
 from knowledge.guide import Guide, shipped_guide
 
@@ -56,7 +57,7 @@ class Services:
             database=Database(settings.database_url, clock),
             geography=geography,
             contacts=contacts,
-            index=DirectoryIndex(geography, contacts),
+            index=DirectoryIndex(geography, contacts, shipped_home_finder()),
             load_guide=load_guide,
         )
 

@@ -26,6 +26,8 @@ from bot.services.lookup import EntryKind, IndexEntry, Match, Outcome, is_too_lo
 from bot.services.parsing import parse_row_id
 from handlers.cards import render_card, render_intake
 from handlers.common import Action, BotContext, reply, user_action
+from handlers.home_replies import pin_hint
+from handlers.location import home_question_handlers
 from handlers.lookup_replies import choice_rows, home_reply, lookup_reply
 from handlers.questions import AWAIT_HOME, END, guide_state
 from handlers.sharing import BotLinks, bot_links, card_save_button, save_button, share_button
@@ -186,7 +188,9 @@ async def ask_child_home(update: Update, context: BotContext) -> int:
                 "Orosanmälan går till mottagningen där barnet är folkbokfört.\n"
                 "Skriv stadsdelen eller området där barnet bor, till exempel <i>Bagarmossen</i>. "
                 "Skriv inte barnets namn eller adress. /avbryt avbryter."
-            ),
+            )
+            + "\n\n"
+            + pin_hint(action.tr),
         )
     return AWAIT_HOME
 
@@ -246,7 +250,8 @@ def home_question() -> tuple[Handler, list[Handler]]:
     typed place, /avbryt), for the one conversation in `handlers.guide`."""
     ask = CallbackQueryHandler(ask_child_home, pattern=f"^{HOME_ASK}$")
     answer = MessageHandler(filters.TEXT & ~filters.COMMAND, child_home_text)
-    return ask, [answer, CommandHandler(["avbryt", "cancel"], cancel_child_home)]
+    cancel = CommandHandler(["avbryt", "cancel"], cancel_child_home)
+    return ask, [*home_question_handlers(), answer, cancel]  # pins and postcodes first
 
 
 def build_handlers() -> list[Handler]:

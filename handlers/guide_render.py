@@ -36,6 +36,7 @@ from handlers.cards import (
     place_block,
     socialjour_line,
 )
+from handlers.home_replies import pin_hint
 from handlers.lookup_replies import Rows
 from knowledge.directory import Geography
 from knowledge.guide import (
@@ -110,9 +111,13 @@ def _button(label: str, node: GuideNode, action: str) -> InlineKeyboardButton:
 def contact_prompt(node: GuideNode, tr: Translator) -> str | None:
     """What a contact step asks the user to type, if anything."""
     if node.contact == INTAKE_CONTACT:
-        return tr._(
-            "✍️ Skriv barnets stadsdel eller område här, så visar jag mottagningen. "
-            "Eller tryck Nästa."
+        return (
+            tr._(
+                "✍️ Skriv barnets stadsdel eller område här, så visar jag mottagningen. "
+                "Eller tryck Nästa."
+            )
+            + "\n"
+            + pin_hint(tr)
         )
     if node.contact == SCHOOL_CONTACT:
         return tr._(

@@ -18,6 +18,7 @@ from bot.services.contacts import ContactCard
 from bot.services.directory_index import LookupAnswer
 from bot.services.lookup import EntryKind, IndexEntry, Match, Outcome
 from handlers.cards import render_intake, render_outside
+from handlers.home_replies import home_place_text
 from knowledge.directory import Geography
 
 CALLBACK_LIMIT = 64  # bytes, Telegram's limit for callback data
@@ -57,6 +58,9 @@ def lookup_reply(
 
 def home_reply(answer: LookupAnswer, tr: Translator) -> Reply:
     """Where the child is registered → that area's intake unit, another municipality, choices."""
+    if answer.home is not None:  # a map pin or a postcode
+        text, choices, settled = home_place_text(answer, tr)
+        return Reply(text, choices, settled=settled)
     if answer.outside_municipality:
         return Reply(render_outside(answer.outside_municipality, tr))
     if answer.intake is not None:

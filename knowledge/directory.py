@@ -1,4 +1,4 @@
-"""Load the shipped geography: the 11 stadsdelsområden, their stadsdelar and other municipalities.
+"""Load the shipped geography: the 11 stadsdelsområden, their stadsdelar, the municipalities.
 
 These are facts about Stockholm, not admin data: they are read from `knowledge/` at every start
 and validated, and a broken file stops the start naming file, line and field. Schools and
@@ -25,6 +25,8 @@ EXAMPLE_CONTACTS_FILE = DIRECTORY_DIR / "example_contacts.csv"
 SCHOOL_OVERRIDES_FILE = DIRECTORY_DIR / "school_overrides.csv"
 
 EXPECTED_AREA_COUNT = 11
+EXPECTED_MUNICIPALITY_COUNT = 290
+HOME_MUNICIPALITY = "0180"  # Stockholm, SCB's municipality code
 
 
 @dataclass(frozen=True)
@@ -133,18 +135,20 @@ def _load_neighbourhoods(directory: Path, area_ids: set[str]) -> tuple[Neighbour
 
 
 def _load_municipalities(path: Path) -> tuple[Municipality, ...]:
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    rel = relative_path(path)
-    if not isinstance(data, dict) or not isinstance(data.get("municipalities"), list):
-        raise KnowledgeError.single(rel, "listan 'municipalities' saknas", field="municipalities")
-    home = str(data.get("home_municipality", ""))
-    result = []
-    for index, entry in enumerate(data["municipalities"]):
-        if not isinstance(entry, dict) or not entry.get("code") or not entry.get("name"):
-            raise KnowledgeError.single(rel, f"post {index + 1} saknar code eller name")
-        if str(entry["code"]) != home:
-            result.append(Municipality(str(entry["code"]), str(entry["name"])))
-    return tuple(result)
+    """Sweden's 290 municipalities (SCB codes) but Stockholm itself, by their short names."""
+    columns = ("municipality_code", "municipality_name_short")
+    result = tuple(
+        Municipality(row["municipality_code"], row["municipality_name_short"])
+        for _, row in read_csv_rows(path, columns)
+        if row["municipality_code"] != HOME_MUNICIPALITY
+    )
+    if len(result) != EXPECTED_MUNICIPALITY_COUNT - 1:
+        raise KnowledgeError.single(
+            relative_path(path),
+            f"{EXPECTED_MUNICIPALITY_COUNT} kommuner (med Stockholm) väntades, "
+            f"fann {len(result) + 1}",
+        )
+    return result
 
 
 def _load_emergency_number(path: Path) -> str:
@@ -161,14 +165,14 @@ def _load_emergency_number(path: Path) -> str:
 
 
 def load_geography(knowledge_dir: Path = KNOWLEDGE_DIR) -> Geography:
-    """Read and validate areas, stadsdelar and the county's other municipalities."""
+    """Read and validate areas, stadsdelar and the other 289 municipalities."""
     directory = knowledge_dir / "directory"
     areas = _load_areas(directory)
     neighbourhoods = _load_neighbourhoods(directory, {a.id for a in areas})
     return Geography(
         areas=areas,
         neighbourhoods=neighbourhoods,
-        other_municipalities=_load_municipalities(knowledge_dir / "municipalities.yaml"),
+        other_municipalities=_load_municipalities(knowledge_dir / "geo" / "municipalities.csv"),
         emergency_number=_load_emergency_number(knowledge_dir / "emergency.yaml"),
     )
 

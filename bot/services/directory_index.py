@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.models import Area, Neighbourhood, School
 from bot.services.contacts import ContactCard, ContactDirectory, IntakeCard
 from bot.services.directory_admin import current_revision
+from bot.services.home import HomeFinder, HomeLookup
 from bot.services.lookup import EntryKind, IndexEntry, LookupIndex, LookupResult, Match, Outcome
 from bot.services.scopes import ScopeSearch, scope_candidates
 from knowledge.directory import Geography
@@ -55,6 +56,8 @@ class LookupAnswer:
     result: LookupResult
     card: ContactCard | None = None
     intake: IntakeCard | None = None
+    # Set when the answer came from a map pin or a postcode (`bot.services.home`).
+    home: HomeLookup | None = None
 
     @property
     def outside_municipality(self) -> str | None:
@@ -66,9 +69,12 @@ class LookupAnswer:
 class DirectoryIndex:
     """Holds the two indexes (everything, and places only) and the revision they were built at."""
 
-    def __init__(self, geography: Geography, contacts: ContactDirectory) -> None:
+    def __init__(
+        self, geography: Geography, contacts: ContactDirectory, home: HomeFinder | None = None
+    ) -> None:
         self.geography = geography
         self.contacts = contacts
+        self.home = home
         self.revision = -1
         self.everything = LookupIndex.build([])
         self.places = LookupIndex.build([])
@@ -117,7 +123,10 @@ class DirectoryIndex:
         return LookupAnswer(result)
 
     async def child_home(self, session: AsyncSession, query: str, on: date) -> LookupAnswer:
-        """Where the child is registered: a stadsdel, an area, or another municipality."""
+        """Where the child is registered: a stadsdel, an area, a postcode, another municipality."""
+        home = self.home.by_postcode(query) if self.home is not None else None
+        if home is not None:
+            return await self.home_answer(session, home, on)
         result = self.places.search(query)
         best = result.matches[0].entry if result.matches else None
         if result.outcome is Outcome.CONFIDENT and best is not None and best.area_id:
@@ -125,3 +134,11 @@ class DirectoryIndex:
                 result, intake=await self.contacts.intake_for_area(session, best.area_id, on)
             )
         return LookupAnswer(result)
+
+    async def home_answer(self, session: AsyncSession, home: HomeLookup, on: date) -> LookupAnswer:
+        """A pin's or postcode's answer with the intake unit of the area, when it settled one."""
+        result, intake = home.result, None
+        if result.outcome is Outcome.CONFIDENT and result.matches[0].entry.area_id:
+            area_id = result.matches[0].entry.area_id
+            intake = await self.contacts.intake_for_area(session, area_id, on)
+        return LookupAnswer(result, intake=intake, home=home)
