@@ -14,7 +14,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from app import poster_cli, stats_cli
+from app import poster_cli, register_cli, stats_cli
 from app.startup import StartupFailed
 from bot.clock import SYSTEM_CLOCK, Clock
 from bot.config import Settings
@@ -77,6 +77,7 @@ def _parser() -> argparse.ArgumentParser:
     doctor = commands.add_parser("doctor", help="kontrollera inställningar, databas och token")
     doctor.add_argument("--lang", choices=["sv", "en"], help="språk (annars DEFAULT_LANGUAGE)")
     poster_cli.add_parser(commands)
+    register_cli.add_parsers(commands)
     return parser
 
 
@@ -180,6 +181,10 @@ async def _offline(command: str, args: argparse.Namespace, services: Services) -
             return await stats_cli.run(services, args)
         if command == "poster":
             return await poster_cli.run(services, args)
+        if command == "import-register":
+            return await register_cli.import_register(services, args)
+        if command == "check-directory":
+            return await register_cli.check_directory(services, args.files)
         raise AssertionError(command)
     finally:
         await services.stop()

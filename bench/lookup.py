@@ -11,6 +11,10 @@ and the hit rate on the accuracy queries (tests/test_lookup_accuracy.py: the mai
 and (b), the chain set for (c)) and on generated misspellings, for our index and for
 `process.extractOne(query, raw_names)` with rapidfuzz's default scorer. Single process, nothing
 pinned; each path is warmed up before it is timed.
+
+Last, (d) the child's home: the time to answer a map pin (point in the 117 stadsdel polygons)
+and a postcode (the national list, then the postort's areas), median and p99, over the pins and
+postcodes of tests/test_home_accuracy.py, and their hit rate.
 """
 
 from __future__ import annotations
@@ -194,7 +198,41 @@ def main() -> None:
         typo_queries(chain_schools, SHIPPED_TYPOS, SEED),
         CHAIN_CASES,
     )
+    _report_home()
     print(f"\ntotal run time {time.perf_counter() - started:.1f} s")
+
+
+HOME_ROUNDS = 20  # each pin and postcode this many times: the sets are small
+
+
+def _report_home() -> None:
+    """(d) Pins and postcodes: build time, median and p99 per answer, hit rate."""
+    from bot.services.home import HomeFinder
+    from knowledge.directory import shipped_geography
+    from knowledge.home_maps import shipped_home_maps
+    from tests.test_home_accuracy import PINS, POSTCODES, pin_hit, postcode_hit
+
+    maps, geography = shipped_home_maps(), shipped_geography()
+    build_ms = _best_build_ms(lambda: HomeFinder(maps, geography))
+    finder = HomeFinder(maps, geography)
+    pins = [f"{pin.lat},{pin.lon}" for pin in PINS] * HOME_ROUNDS
+    codes = [case.text for case in POSTCODES] * HOME_ROUNDS
+
+    def by_pin(text: str) -> object:
+        lat, lon = text.split(",")
+        return finder.by_location(float(lat), float(lon))
+
+    hits = sum(map(pin_hit, PINS)) + sum(map(postcode_hit, POSTCODES))
+    total = len(PINS) + len(POSTCODES)
+    print(f"\n(d) the child's home: {len(PINS)} pins, {len(POSTCODES)} postcodes")
+    print(f"  {'polygons + postcodes build':28}{build_ms:>10.1f} ms")
+    for label, run, queries in (("pin", by_pin, pins), ("postcode", finder.by_postcode, codes)):
+        for query in queries[: len(queries) // HOME_ROUNDS]:  # warm-up
+            run(query)
+        _, spent = _timed(run, queries)
+        median, p99 = statistics.median(spent) / 1e3, _percentile(spent, 0.99) / 1e3
+        print(f"  {label + ' median / p99':28}{median:>10.0f} µs {p99:>8.0f} µs")
+    print(f"  {'hit rate':28}{hits / total:>10.3f} ({hits}/{total})")
 
 
 if __name__ == "__main__":

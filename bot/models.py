@@ -16,6 +16,7 @@ from sqlalchemy import (
     CheckConstraint,
     Date,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -46,6 +47,14 @@ class SchoolKind(StrEnum):
 class Operator(StrEnum):
     MUNICIPAL = "kommunal"
     INDEPENDENT = "fristående"
+    # The state's own schools (Skolverket's organizer types STAT, SPECIAL, SAME).
+    STATE = "statlig"
+
+
+class SchoolStatus(StrEnum):
+    OPEN = "open"
+    # Gone from Skolverket's register, or no longer active there; kept for its history.
+    CLOSED = "closed"
 
 
 class ContactRole(StrEnum):
@@ -97,6 +106,16 @@ class School(Base):
     area_id: Mapped[str] = mapped_column(ForeignKey("areas.id"), index=True)
     aliases: Mapped[list[str]] = mapped_column(JSON, default=list)
     source: Mapped[str | None] = mapped_column(Text)
+    # From Skolverket's register (issue 9): open/closed, the school forms ("GR", "GY", ...),
+    # the visiting address's postcode and WGS84 coordinates.
+    status: Mapped[str] = mapped_column(
+        String(10), default=SchoolStatus.OPEN.value, server_default=SchoolStatus.OPEN.value
+    )
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    school_forms: Mapped[list[str]] = mapped_column(JSON, default=list, server_default="[]")
+    postcode: Mapped[str | None] = mapped_column(String(10))
+    lat: Mapped[float | None] = mapped_column(Float)
+    lon: Mapped[float | None] = mapped_column(Float)
 
     area: Mapped[Area] = relationship(lazy="raise")
 

@@ -13,6 +13,7 @@ from typing import Any
 
 from bot.i18n import Translator
 from bot.services.outbox import ABSENCE, HANDOVER, HANDOVER_DAY, STALE_REMINDER
+from bot.services.register_import import SCHOOL_CLOSED
 
 
 def _scope_label(scope: dict[str, Any], tr: Translator) -> str:
@@ -141,11 +142,21 @@ def render_stale_reminder(payload: dict[str, Any], tr: Translator) -> str:
     return "\n".join(lines)
 
 
+def render_school_closed(payload: dict[str, Any], tr: Translator) -> str:
+    """A followed school left Skolverket's register or is no longer active there."""
+    return tr._(
+        "🏫 <b>{school}</b> ({area}) finns inte längre som aktiv skolenhet i Skolverkets "
+        "skolenhetsregister. Jag visar den inte längre i sökningen.\n\n"
+        "Du följde skolan. Följ en annan skola eller området med /folj."
+    ).format(school=escape(payload["school_name"]), area=escape(payload["area_name"]))
+
+
 RENDERERS = {
     HANDOVER: render_handover,
     HANDOVER_DAY: render_handover_day,
     ABSENCE: render_absence,
     STALE_REMINDER: render_stale_reminder,
+    SCHOOL_CLOSED: render_school_closed,
 }
 
 

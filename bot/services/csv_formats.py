@@ -36,7 +36,7 @@ from knowledge.errors import KnowledgeError, Problem
 
 SCHOOL_COLUMNS = (
     "name", "kind", "operator", "skolenhetskod", "address", "stadsdel", "area_id", "aliases",
-    "source",
+    "source", "lat", "lon",
 )  # fmt: skip
 CONTACT_COLUMNS = (
     "role", "area_id", "school", "name", "title", "phone", "email", "hours", "url",
@@ -71,6 +71,7 @@ _OPERATOR_WORDS = {
     "fristående": Operator.INDEPENDENT,
     "fristaende": Operator.INDEPENDENT,
     "enskild": Operator.INDEPENDENT,
+    "statlig": Operator.STATE,
 }
 _ROLE_WORDS = {
     "samverkan": ContactRole.COOPERATION,
@@ -102,6 +103,9 @@ class SchoolRow:
     area_id: str
     aliases: tuple[str, ...]
     source: str | None
+    # WGS84; when given, the school's stadsdel and area come from where it stands.
+    lat: float | None = None
+    lon: float | None = None
 
 
 @dataclass(frozen=True)
@@ -257,7 +261,8 @@ def _parse_school(reader: _RowReader, area_ids: frozenset[str]) -> SchoolRow | N
     kind = reader.choice("kind", _KIND_WORDS)
     operator = reader.choice("operator", _OPERATOR_WORDS, default=Operator.MUNICIPAL)
     code = reader.converted("skolenhetskod", normalise_skolenhetskod, required=False)
-    area_id = reader.text("area_id", required=True).lower()
+    lat, lon = _coordinates(reader)
+    area_id = reader.text("area_id", required=lat is None).lower()
     if area_id and area_id not in area_ids:
         reader.problem("area_id", f"okänt stadsdelsområde '{area_id}'")
     aliases = tuple(
@@ -276,7 +281,30 @@ def _parse_school(reader: _RowReader, area_ids: frozenset[str]) -> SchoolRow | N
         area_id=area_id,
         aliases=aliases,
         source=reader.optional("source", 1000),
+        lat=lat,
+        lon=lon,
     )
+
+
+def _coordinates(reader: _RowReader) -> tuple[float | None, float | None]:
+    """`lat` and `lon` (WGS84 decimal degrees, a decimal comma allowed), both or neither."""
+    values: list[float | None] = []
+    for field, limit in (("lat", 90.0), ("lon", 180.0)):
+        raw = reader.text(field).replace(",", ".")
+        try:
+            value = float(raw) if raw else None
+        except ValueError:
+            value = None
+            reader.problem(field, "ska vara ett decimaltal, till exempel 59.3086")
+        if value is not None and not -limit <= value <= limit:
+            reader.problem(field, f"ska ligga mellan -{limit:g} och {limit:g}")
+            value = None
+        values.append(value)
+    lat, lon = values
+    if (lat is None) != (lon is None) and not reader.text("lat" if lat is None else "lon"):
+        reader.problem("lat" if lat is None else "lon", "ange både lat och lon, eller ingen")
+        return None, None
+    return lat, lon
 
 
 def _parse_contact(reader: _RowReader, area_ids: frozenset[str]) -> ContactRow | None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import secrets
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time
 
 from sqlalchemy import ColumnElement, func, or_, select
@@ -35,6 +35,7 @@ from bot.services.csv_formats import (
     read_file,
     write_rows,
 )
+from bot.services.home import shipped_home_finder
 from bot.services.parsing import is_ascii_digits
 from bot.services.scopes import in_force
 from knowledge.directory import (
@@ -118,6 +119,9 @@ async def apply_import(session: AsyncSession, files: Sequence[ParsedFile]) -> Im
     problems: list[Problem] = []
     for parsed in ordered:
         for school_row in parsed.schools:
+            school_row = place_school_row(parsed.path, school_row, problems)
+            if not school_row.area_id:
+                continue  # not in the city: reported in `problems`, nothing is applied
             was_new = await _upsert_school(session, school_row)
             added += was_new
             updated += not was_new
@@ -157,7 +161,19 @@ async def _upsert_school(session: AsyncSession, row: SchoolRow) -> bool:
         row.stadsdel,
     )
     school.area_id, school.aliases, school.source = row.area_id, list(row.aliases), row.source
+    school.lat, school.lon = row.lat, row.lon
     return is_new
+
+
+def place_school_row(path: str, row: SchoolRow, problems: list[Problem]) -> SchoolRow:
+    """A row with coordinates gets its stadsdel and area from where the school stands."""
+    if row.lat is None or row.lon is None:
+        return row
+    placed = shipped_home_finder().city_map.locate(row.lat, row.lon)
+    if placed is None:
+        problems.append(Problem(path, row.line, "lat", "platsen ligger utanför Stockholms stad"))
+        return replace(row, area_id="")
+    return replace(row, area_id=placed.area_id, stadsdel=placed.stadsdel)
 
 
 async def _resolve_school(session: AsyncSession, reference: str) -> list[School]:
@@ -355,6 +371,8 @@ async def export_schools(session: AsyncSession, *, excel: bool = False) -> bytes
             s.area_id,
             ";".join(s.aliases),
             s.source,
+            s.lat,
+            s.lon,
         )
         for s in schools
     ]

@@ -13,21 +13,24 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.models import Area, Neighbourhood, School
+from bot.models import Area, Neighbourhood, School, SchoolStatus
 from bot.services.contacts import ContactCard, ContactDirectory, IntakeCard
 from bot.services.directory_admin import current_revision
 from bot.services.home import HomeFinder, HomeLookup
 from bot.services.lookup import EntryKind, IndexEntry, LookupIndex, LookupResult, Match, Outcome
+from bot.services.school_chains import shipped_school_chains
 from bot.services.scopes import ScopeSearch, scope_candidates
 from knowledge.directory import Geography
 
 log = logging.getLogger(__name__)
 
+OPEN = SchoolStatus.OPEN.value
 PLACE_KINDS = frozenset({EntryKind.AREA, EntryKind.NEIGHBOURHOOD, EntryKind.MUNICIPALITY})
 
 
 async def directory_entries(session: AsyncSession, geography: Geography) -> list[IndexEntry]:
     """Every name a user may type: schools, stadsdelar, areas and other municipalities."""
+    chains = shipped_school_chains()
     entries = [
         IndexEntry(EntryKind.AREA, area.id, area.name, area.id, tuple(area.aliases))
         for area in await session.scalars(select(Area))
@@ -38,9 +41,14 @@ async def directory_entries(session: AsyncSession, geography: Geography) -> list
     ]
     entries += [
         IndexEntry(
-            EntryKind.SCHOOL, str(school.id), school.name, school.area_id, tuple(school.aliases)
+            EntryKind.SCHOOL,
+            str(school.id),
+            school.name,
+            school.area_id,
+            (*school.aliases, *chains.aliases(school.name)),  # "IES Enskede"
         )
-        for school in await session.scalars(select(School))
+        # A closed school (gone from Skolverket's register) keeps its history but is not offered.
+        for school in await session.scalars(select(School).where(School.status == OPEN))
     ]
     entries += [
         IndexEntry(EntryKind.MUNICIPALITY, m.code, m.name, None)
@@ -77,11 +85,13 @@ class DirectoryIndex:
         self.home = home
         self.revision = -1
         self.everything = LookupIndex.build([])
+        self.schools: tuple[IndexEntry, ...] = ()
         self.places = LookupIndex.build([])
 
     async def rebuild(self, session: AsyncSession) -> None:
         entries = await directory_entries(session, self.geography)
         self.everything = LookupIndex.build(entries)
+        self.schools = tuple(e for e in entries if e.kind is EntryKind.SCHOOL)
         self.places = LookupIndex.build(e for e in entries if e.kind in PLACE_KINDS)
         self.revision = await current_revision(session)
         log.info("Lookup index built: %d names, revision %d", len(entries), self.revision)
@@ -118,6 +128,9 @@ class DirectoryIndex:
     async def answer(self, session: AsyncSession, query: str, on: date) -> LookupAnswer:
         """Find what the user means; resolve the card when the match is confident."""
         result = self.everything.search(query)
+        chain = shipped_school_chains().members_for(query, result, self.schools)
+        if chain is not None:  # "IES", "Vittra": which of the chain's schools?
+            return LookupAnswer(chain)
         if result.outcome is Outcome.CONFIDENT:
             return LookupAnswer(result, card=await self.card_for(session, result.matches[0], on))
         return LookupAnswer(result)
