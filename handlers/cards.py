@@ -24,6 +24,8 @@ def kind_label(kind: str, tr: Translator) -> str:
 def operator_label(operator: str, tr: Translator) -> str:
     if operator == Operator.INDEPENDENT.value:
         return tr._("fristående")
+    if operator == Operator.STATE.value:
+        return tr._("statlig")
     return tr._("kommunal")
 
 

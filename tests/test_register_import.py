@@ -355,3 +355,15 @@ def test_the_closing_notice_renders_in_both_languages() -> None:
     assert "no longer an active school unit" in render_notification(
         SCHOOL_CLOSED, payload, translator("en")
     )
+
+
+async def test_a_state_school_gets_its_own_label_and_is_counted(
+    app: Any, chat: ChatDriver
+) -> None:
+    data = responses()
+    for unit in data:
+        if unit["data"]["schoolUnitCode"] == "91000011":
+            unit["included"]["attributes"]["organizerType"] = "SPECIAL"
+    await apply(app.bot_data.services, data)
+    text = "\n".join(texts(await chat.send("Vällingby anpassade grundskola")))
+    assert "Anpassad skola, statlig" in text

@@ -31,7 +31,7 @@ from bot.services.csv_formats import write_text
 
 NO_AREA = ""
 NO_OPERATOR = ""
-OPERATORS = frozenset({Operator.MUNICIPAL.value, Operator.INDEPENDENT.value, NO_OPERATOR})
+OPERATORS = frozenset({*(operator.value for operator in Operator), NO_OPERATOR})
 CSV_HEADER = ("day", "area_id", "event", "operator", "count")
 # What /statistik and `kontaktlotsen stats` call each event (the CSV keeps the machine keys).
 EVENT_LABELS: dict[UsageEvent, str] = {
