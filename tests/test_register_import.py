@@ -367,3 +367,21 @@ async def test_a_state_school_gets_its_own_label_and_is_counted(
     await apply(app.bot_data.services, data)
     text = "\n".join(texts(await chat.send("Vällingby anpassade grundskola")))
     assert "Anpassad skola, statlig" in text
+
+
+async def test_a_fragment_of_the_municipality_closes_nothing(services: Services) -> None:
+    template = responses()[2]  # a unit with coordinates in Enskede gård
+    many = []
+    for number in range(24):
+        unit = copy.deepcopy(template)
+        unit["data"]["schoolUnitCode"] = f"920000{number:02d}"
+        unit["data"]["attributes"]["displayName"] = f"Provskolan {number}"
+        many.append(unit)
+    await apply(services, many)
+    before = await schools(services)
+    with pytest.raises(KnowledgeError, match="ofullständig fil"):
+        await apply(services, many[:5])
+    assert await schools(services) == before
+    assert (await apply(services, many[:20])).closed == [
+        f"Provskolan {n} (920000{n})" for n in range(20, 24)
+    ]

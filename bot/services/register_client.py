@@ -83,6 +83,8 @@ async def fetch_units(
     except KnowledgeError as error:
         raise RegisterUnavailable(str(error)) from None
     codes = [e.code for e in entries if e.status == UnitStatus.ACTIVE.value]
+    if not codes:  # taken as the whole municipality, an empty list would close every school
+        raise RegisterUnavailable(f"{LIST_PATH}: inga aktiva skolenheter i kommun {municipality}")
     gate = asyncio.Semaphore(max(1, concurrency))
     done = 0
 

@@ -30,7 +30,12 @@ from bot.services.outbox import enqueue
 from bot.services.register_format import RegisterUnit
 from bot.services.text_normalise import normalise
 from knowledge.directory import Geography
+from knowledge.errors import KnowledgeError
 
+# A whole municipality's data that lacks more than this share of the schools imported before is
+# taken for a fragment (a partial save, a failed export), not for half the schools closing.
+MAX_GONE_SHARE = 0.5
+MIN_CODED_FOR_GUARD = 20
 SCHOOL_CLOSED = "school_closed"  # the outbox kind; `handlers.notices` renders it
 SOURCE = "Skolverket, Skolenhetsregistret (öppet API v2), skolenhetskod {code}"
 
@@ -120,10 +125,16 @@ class RegisterImport:
             seen.add(unit.code)
             await self._apply_unit(directory, unit, report, now)
         if complete:
-            for school in directory.schools:
-                code = school.skolenhetskod
-                if code and code not in seen and school.status == SchoolStatus.OPEN.value:
-                    await self._close(school, report, now)
+            gone = [
+                school
+                for school in directory.schools
+                if school.skolenhetskod
+                and school.skolenhetskod not in seen
+                and school.status == SchoolStatus.OPEN.value
+            ]
+            _check_not_a_fragment(gone, directory)
+            for school in gone:
+                await self._close(school, report, now)
         await self.session.flush()
         if report.changes_anything:
             await bump_revision(self.session)
@@ -201,6 +212,17 @@ class RegisterImport:
             dedupe_prefix=f"{SCHOOL_CLOSED}:{school.id}:{now.date().isoformat()}",
             now=now,
             area_id=school.area_id,
+        )
+
+
+def _check_not_a_fragment(gone: Sequence[School], directory: _Directory) -> None:
+    """Refuse data that would close most coded schools: a partial file, not a closing wave."""
+    coded = sum(1 for school in directory.schools if school.skolenhetskod)
+    if coded >= MIN_CODED_FOR_GUARD and len(gone) > MAX_GONE_SHARE * coded:
+        raise KnowledgeError.single(
+            "Skolenhetsregistret",
+            f"{len(gone)} av {coded} skolor saknas i datan och skulle stängas; det ser ut som "
+            "en ofullständig fil. Inget har ändrats.",
         )
 
 
