@@ -20,6 +20,8 @@ from knowledge.school_chains import Chain, shipped_chains
 
 CHAIN_SCORE = 100.0
 MAX_MEMBERS = 5  # as many as a list of buttons shows
+# Longer than any chain's name with a few words around it: a question, not a chain's name.
+MAX_CHAIN_QUERY = 60
 
 
 def _key(text: str) -> str:
@@ -75,8 +77,10 @@ class SchoolChains:
         None when it is not, or when the lookup already offers a choice (an exact school of
         that very name among others, "Engelska skolan").
         """
+        if result.outcome is Outcome.AMBIGUOUS or len(query) > MAX_CHAIN_QUERY:
+            return None
         chain = self.named_chain(query)
-        if chain is None or result.outcome is Outcome.AMBIGUOUS:
+        if chain is None:
             return None
         members = sorted(
             (e for e in schools if e.kind is EntryKind.SCHOOL and self.chain_of(e.name) == chain),
