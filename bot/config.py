@@ -33,7 +33,10 @@ SECRET_TOKEN = re.compile(r"[A-Za-z0-9_-]{1,256}")
 class Settings(BaseSettings):
     """Every setting of the bot; `.env.example` documents each one."""
 
-    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+    # An error names the setting and the rule, never the value: it may be a secret.
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", hide_input_in_errors=True
+    )
 
     telegram_bot_token: SecretStr | None = None
     telegram_api_base_url: str = "https://api.telegram.org/bot"

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from pydantic import ValidationError
 
 from app.cli import main
 from app.doctor import FAIL, OK, Line, diagnose
@@ -127,6 +128,13 @@ async def test_unreadable_settings_are_one_failed_check(api: RecordingBotApi) ->
     lines = await diagnose(broken, request=api)
     assert marks(lines)[0] == FAIL
     assert "STALE_AFTER_DAYS" in lines[1].text
+
+
+def test_a_malformed_secret_is_refused_without_being_repeated() -> None:
+    with pytest.raises(ValidationError) as refused:
+        Settings(_env_file=None, webhook_secret_token="not a valid secret!")  # type: ignore[call-arg,arg-type]
+    assert "WEBHOOK_SECRET_TOKEN" in str(refused.value)
+    assert "not a valid secret" not in str(refused.value)
 
 
 def test_the_command_prints_lines_and_exits_non_zero_on_failure(
