@@ -63,7 +63,7 @@ async def test_absence_shows_the_deputy_and_the_day_back_then_the_contact_again(
         assert "Vem ersätter" in sent(await admin.send("i övermorgon"))
         await admin.send("Vera Vikarie")
         assert "svenskt telefonnummer" in sent(await admin.send("nej"))
-        await admin.send("070-111 22 33")
+        await admin.send("070-174 06 33")
         summary = sent(await admin.press("Hoppa över"))
         assert "Stämmer det här?" in summary and "Vera Vikarie" in summary
         assert "Klart!" in sent(await admin.press("✅ Bekräfta"))
@@ -72,7 +72,7 @@ async def test_absence_shows_the_deputy_and_the_day_back_then_the_contact_again(
         teacher = ChatDriver(app, api, user_id=FOLLOWER)
         back_on = services.today() + timedelta(days=2)
         card = sent(await teacher.send("Fridhemsskolan"))  # inherits the area's contact
-        assert "Vera Vikarie" in card and "070-111 22 33" in card
+        assert "Vera Vikarie" in card and "070-174 06 33" in card
         assert "Ersätter Fatima Noor (exempel), som är tillbaka" in card
         assert translator_date(back_on) in card
         async with services.database.transaction() as session:

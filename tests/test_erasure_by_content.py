@@ -47,7 +47,7 @@ async def test_no_cell_names_an_erased_admin(
         await admin.press("Imorgon")
         await admin.send((today + timedelta(days=5)).isoformat())
         await admin.send("Vera Vikarie")
-        await admin.send("070-111 22 33")
+        await admin.send("070-174 06 33")
         await admin.press("Hoppa över")
         assert "Klart!" in sent(await admin.press("✅ Bekräfta"))
         await walk_handover(admin, date=(today + timedelta(days=10)).isoformat())

@@ -36,7 +36,7 @@ async def test_an_area_admin_exports_today_the_deputy_and_the_planned_change(
         await admin.press("Idag")
         await admin.send((TODAY + timedelta(days=3)).isoformat())
         await admin.send("Vera Vikarie")
-        await admin.send("070-111 22 33")
+        await admin.send("070-174 06 33")
         await admin.press("Hoppa över")
         await admin.press("✅ Bekräfta")
 

@@ -63,7 +63,7 @@ async def absence(
     if "Vem ersätter" not in backed:
         return [started, backed]
     await admin.send(deputy)
-    await admin.send("070-111 22 33")
+    await admin.send("070-174 06 33")
     await admin.press("Hoppa över")
     return [started, backed, sent(await admin.press("✅ Bekräfta"))]
 
@@ -106,7 +106,7 @@ async def test_an_absence_is_planned_for_the_contact_who_has_not_started_yet(
         handover_notice, absence_notice = notices_to(api, FOLLOWER)
         assert "Sara Ek ersätter Fatima Noor (exempel)" in handover_notice
         assert f"Sara Ek är borta från {sv(day(7))} och tillbaka {sv(day(10))}" in absence_notice
-        assert "Vera Vikarie" in absence_notice and "070-111 22 33" in absence_notice
+        assert "Vera Vikarie" in absence_notice and "070-174 06 33" in absence_notice
 
 
 async def test_an_absence_from_today_tells_followers_at_once_whom_to_call(
@@ -122,7 +122,7 @@ async def test_an_absence_from_today_tells_followers_at_once_whom_to_call(
         await admin.press("Idag")
         await admin.send(day(3).isoformat())
         await admin.send("Vera Vikarie")
-        await admin.send("070-111 22 33")
+        await admin.send("070-174 06 33")
         await admin.press("Hoppa över")
         done = sent(await admin.press("✅ Bekräfta"))
         assert "2 personer som följer skolan eller området får veta det" in done

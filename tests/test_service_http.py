@@ -95,6 +95,21 @@ def metric(body: str, series: str) -> float:
     raise AssertionError(f"no series {series} in the metrics")
 
 
+ANSWERED = 'kontaktlotsen_lookups_total{outcome="answered"}'
+
+
+async def scrape_until(
+    client: httpx.AsyncClient, url: str, series: str, value: float
+) -> httpx.Response:
+    """The metrics once `series` has reached `value` (or the last scrape, after 10 s)."""
+    for _ in range(200):
+        response = await client.get(url)
+        if metric(response.text, series) >= value:
+            return response
+        await asyncio.sleep(0.05)
+    return response
+
+
 async def test_webhook_processes_the_right_secret_and_refuses_wrong_or_missing_ones(
     webhook_service: tuple[BotService, SignallingBotApi],
 ) -> None:
@@ -136,7 +151,8 @@ async def test_healthz_and_metrics_answer_and_a_lookup_moves_the_counter(
             headers={SECRET_HEADER: SECRET},
         )
         await wait_for_message(api)
-        after = await client.get(f"{base}/metrics")
+        # The lookup is counted when its transaction commits, just after the reply is sent.
+        after = await scrape_until(client, f"{base}/metrics", ANSWERED, 1)
         health_after = await client.get(f"{base}/healthz")
     assert health.status_code == 200
     report = health.json()
@@ -149,9 +165,8 @@ async def test_healthz_and_metrics_answer_and_a_lookup_moves_the_counter(
     assert report["last_update_age_seconds"] is None
     assert health_after.json()["last_update_age_seconds"] >= 0
     assert before.headers["content-type"].startswith("text/plain")
-    answered = 'kontaktlotsen_lookups_total{outcome="answered"}'
-    assert metric(before.text, answered) == 0
-    assert metric(after.text, answered) == 1
+    assert metric(before.text, ANSWERED) == 0
+    assert metric(after.text, ANSWERED) == 1
     assert metric(after.text, "kontaktlotsen_updates_total") == 1
     assert metric(after.text, 'kontaktlotsen_notifications{status="pending"}') == 0
     assert metric(after.text, "kontaktlotsen_database_up") == 1
