@@ -26,6 +26,7 @@ from app.delivery import Delivered
 from bot.db import Database
 from bot.models import NotificationStatus, UsageEvent
 from bot.services import outbox
+from bot.services.guide_sessions import GuideStepShown
 from bot.services.usage import Counted
 
 log = logging.getLogger(__name__)
@@ -99,6 +100,9 @@ class Metrics:
             ["stage"],
             registry=registry,
         )
+        self.guide_steps = Counter(
+            "kontaktlotsen_guide_steps", "Concern-report guide steps shown", registry=registry
+        )
         self.handovers = Counter(
             "kontaktlotsen_handovers", "Handovers recorded", registry=registry
         )
@@ -137,6 +141,8 @@ class Metrics:
             self.latency.observe(max(fact.latency_seconds, 0.0))
         elif isinstance(fact, Counted):
             self._count(fact.event, fact.by)
+        elif isinstance(fact, GuideStepShown):
+            self.guide_steps.inc()
 
     def _count(self, event: UsageEvent, by: int) -> None:
         if event in LOOKUP_OUTCOMES:

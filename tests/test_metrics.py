@@ -45,6 +45,22 @@ async def test_a_handover_and_its_delivery_move_the_metrics(
     assert value(metrics, "kontaktlotsen_delivery_latency_seconds_count") == report.sent
 
 
+async def test_each_guide_step_shown_moves_the_step_counter(
+    make_settings: Callable[..., Settings], api: RecordingBotApi
+) -> None:
+    async with admin_app(make_settings, api) as app:
+        metrics = Metrics()
+        metrics.install(app)
+        chat = ChatDriver(app, api)
+        await chat.send("/anmalan")
+        first = value(metrics, "kontaktlotsen_guide_steps_total")
+        await chat.press("Nej, inte akut")
+        second = value(metrics, "kontaktlotsen_guide_steps_total")
+    assert first >= 1
+    assert second == first + 1
+    assert value(metrics, "kontaktlotsen_guide_total", {"stage": "started"}) == 1
+
+
 async def test_errors_are_counted_by_kind_without_the_update(
     make_settings: Callable[..., Settings], api: RecordingBotApi
 ) -> None:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.db import announce
 from bot.models import GuideSession
 from bot.services.guide import GuidePosition, dump_position, is_finished, load_position
 from knowledge.guide import Guide
@@ -44,6 +45,11 @@ async def load_guide_session(
     return _view(guide, row) if row is not None else None
 
 
+@dataclass(frozen=True)
+class GuideStepShown:
+    """Announced after commit each time the guide shows a step (the live metrics count it)."""
+
+
 async def save_guide_session(
     session: AsyncSession,
     *,
@@ -61,6 +67,7 @@ async def save_guide_session(
     row.position = dump_position(position)
     row.message_id = message_id
     await session.flush()
+    announce(session, GuideStepShown())
 
 
 async def delete_guide_session(session: AsyncSession, user_id: int) -> bool:
