@@ -155,8 +155,13 @@ def _chat(settings: Settings) -> int:
 
     # The conversation shares the terminal with the log: only warnings and errors interrupt it,
     # unless LOG_LEVEL=DEBUG asks for everything.
+    # The handlers are raised, not just the root logger: libraries with a level of their own
+    # (bot.log_privacy keeps "telegram" at INFO) would otherwise still print their INFO lines.
     if settings.log_level != "DEBUG":
-        logging.getLogger().setLevel(logging.WARNING)
+        root = logging.getLogger()
+        root.setLevel(logging.WARNING)
+        for handler in root.handlers:
+            handler.setLevel(logging.WARNING)
     asyncio.run(run_chat(settings))
     return 0
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 import json
+import os
+import subprocess
 import sys
 from pathlib import Path
 
@@ -94,3 +96,24 @@ async def test_terminal_chat_shows_card_and_numbered_buttons(settings: Settings)
     assert "[1] Barnet bor i ett annat område" in transcript
     assert "Eriksdalsskolan" in transcript and "Nora Vik (exempel)" in transcript
     assert "Bagarmossen ingår i stadsdelsområde Skarpnäck" in transcript
+
+
+def test_terminal_chat_prints_no_info_log_lines(tmp_path: Path) -> None:
+    """The chat shares the terminal with the log: a start-up INFO line is noise there."""
+    environment = {
+        key: value for key, value in os.environ.items() if not key.startswith("TELEGRAM_")
+    }
+    environment["DATABASE_URL"] = f"sqlite+aiosqlite:///{tmp_path}/chat.sqlite3"
+    finished = subprocess.run(
+        [sys.executable, "-m", "app.cli", "chat"],
+        input="/quit\n",
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=environment,
+        timeout=120,
+        check=False,
+    )
+    assert finished.returncode == 0, finished.stderr
+    assert "Kontaktlotsen i terminalen" in finished.stdout
+    assert " INFO " not in finished.stderr, finished.stderr
