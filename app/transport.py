@@ -90,6 +90,7 @@ class EmulatedBotApi(BaseRequest):
         if isinstance(markup, str):
             params["reply_markup"] = json.loads(markup)
         call = ApiCall(api_method, params, _files(request_data))
+        await self.before_call(call)
         self.calls.append(call)
         failure = self.fail(call)
         if failure is not None:
@@ -97,6 +98,9 @@ class EmulatedBotApi(BaseRequest):
         result = self.answer(call)
         self.on_call(call)
         return 200, json.dumps({"ok": True, "result": result}).encode()
+
+    async def before_call(self, call: ApiCall) -> None:
+        """Awaited before a call is recorded and answered: a test may delay it or raise here."""
 
     def fail(self, call: ApiCall) -> tuple[int, bytes] | None:
         """Return an error response to inject a failure; None answers normally."""

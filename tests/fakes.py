@@ -30,6 +30,10 @@ class RecordingBotApi(EmulatedBotApi):
     def calls_of(self, method: str) -> list[ApiCall]:
         return [c for c in self.calls if c.method == method]
 
+    def uploads(self) -> list[tuple[str, dict[str, tuple[str, bytes]]]]:
+        """The calls that uploaded files, in order: (method, part name → (file name, content))."""
+        return [(c.method, c.files) for c in self.calls if c.files]
+
 
 def blocked_by_user() -> tuple[int, dict[str, Any]]:
     return 403, {

@@ -7,11 +7,9 @@ from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import select
-from telegram._utils.defaultvalue import DEFAULT_NONE
-from telegram._utils.types import ODVInput
 from telegram.error import TimedOut
-from telegram.request import RequestData
 
+from app.transport import ApiCall
 from bot.config import Settings
 from bot.i18n import translator
 from bot.models import AuditEvent, Contact, ContactAssignment, Handover, Notification, School
@@ -346,23 +344,11 @@ async def test_a_handover_does_not_make_running_bots_rebuild_their_lookup_index(
 class SlowReplyApi(RecordingBotApi):
     """Times out on the bot's "Klart!" reply, as a flaky network would after the commit."""
 
-    async def do_request(
-        self,
-        url: str,
-        method: str,
-        request_data: RequestData | None = None,
-        read_timeout: ODVInput[float] = DEFAULT_NONE,
-        write_timeout: ODVInput[float] = DEFAULT_NONE,
-        connect_timeout: ODVInput[float] = DEFAULT_NONE,
-        pool_timeout: ODVInput[float] = DEFAULT_NONE,
-    ) -> tuple[int, bytes]:
-        if url.endswith("/sendMessage") and request_data is not None:
-            text = str(request_data.parameters.get("text", ""))
+    async def before_call(self, call: ApiCall) -> None:
+        if call.method == "sendMessage":
+            text = str(call.params.get("text", ""))
             if text.startswith(("Klart!", "Done!")):
                 raise TimedOut("simulated")
-        return await super().do_request(
-            url, method, request_data, read_timeout, write_timeout, connect_timeout, pool_timeout
-        )
 
 
 async def test_a_timeout_on_the_done_message_keeps_the_recorded_handover(

@@ -10,10 +10,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import insert, select
-from telegram._utils.defaultvalue import DEFAULT_NONE
-from telegram._utils.types import ODVInput
 from telegram.error import TimedOut
-from telegram.request import RequestData
 
 from app.application import build_application
 from app.delivery import LEASE, MAX_ATTEMPTS, Pacer, backoff
@@ -138,24 +135,12 @@ class FlakyApi(RecordingBotApi):
         self.armed = False
         self.timed_out: set[int] = set()
 
-    async def do_request(
-        self,
-        url: str,
-        method: str,
-        request_data: RequestData | None = None,
-        read_timeout: ODVInput[float] = DEFAULT_NONE,
-        write_timeout: ODVInput[float] = DEFAULT_NONE,
-        connect_timeout: ODVInput[float] = DEFAULT_NONE,
-        pool_timeout: ODVInput[float] = DEFAULT_NONE,
-    ) -> tuple[int, bytes]:
-        if self.armed and url.endswith("/sendMessage") and request_data is not None:
-            chat_id = int(str(request_data.parameters["chat_id"]))
+    async def before_call(self, call: ApiCall) -> None:
+        if self.armed and call.method == "sendMessage":
+            chat_id = int(call.params["chat_id"])
             if chat_id not in self.timed_out:
                 self.timed_out.add(chat_id)
                 raise TimedOut("simulated")
-        return await super().do_request(
-            url, method, request_data, read_timeout, write_timeout, connect_timeout, pool_timeout
-        )
 
 
 async def test_a_timeout_is_retried_after_a_backoff(

@@ -12,9 +12,6 @@ import zxingcpp
 from PIL import Image
 from pypdf import PdfReader
 from sqlalchemy import select
-from telegram._utils.defaultvalue import DEFAULT_NONE
-from telegram._utils.types import ODVInput
-from telegram.request import RequestData
 
 from app.application import build_application
 from app.cli import main
@@ -91,40 +88,20 @@ async def test_the_english_poster(services: Services) -> None:
     assert "EXAMPLE DATA" in text
 
 
-class UploadRecordingBotApi(RecordingBotApi):
-    """Also keeps the files of uploads (sendPhoto, sendDocument)."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.uploads: dict[str, bytes] = {}
-
-    async def do_request(
-        self,
-        url: str,
-        method: str,
-        request_data: RequestData | None = None,
-        read_timeout: ODVInput[float] = DEFAULT_NONE,
-        write_timeout: ODVInput[float] = DEFAULT_NONE,
-        connect_timeout: ODVInput[float] = DEFAULT_NONE,
-        pool_timeout: ODVInput[float] = DEFAULT_NONE,
-    ) -> tuple[int, bytes]:
-        if request_data is not None and request_data.contains_files:
-            for _field, (_name, content, _mime) in request_data.multipart_data.items():
-                assert isinstance(content, bytes)
-                self.uploads[url.rsplit("/", 1)[-1]] = content
-        return await super().do_request(
-            url, method, request_data, read_timeout, write_timeout, connect_timeout, pool_timeout
-        )
+def uploaded(api: RecordingBotApi, method: str) -> bytes:
+    """The one file the bot uploaded with `method`."""
+    [(_name, content)] = [f for m, files in api.uploads() if m == method for f in files.values()]
+    return content
 
 
 @pytest.fixture
-def uploads_api() -> UploadRecordingBotApi:
-    return UploadRecordingBotApi()
+def uploads_api() -> RecordingBotApi:
+    return RecordingBotApi()
 
 
 @pytest.fixture
 async def admin_app(
-    make_settings: Callable[..., Settings], uploads_api: UploadRecordingBotApi
+    make_settings: Callable[..., Settings], uploads_api: RecordingBotApi
 ) -> AsyncIterator[Any]:
     settings = make_settings(city_admin_ids=(CITY_ADMIN,), telegram_bot_username=USERNAME)
     application = build_application(settings, request=uploads_api, rate_limit=False)
@@ -145,15 +122,15 @@ async def run(app: Any, driver: ChatDriver, text: str) -> list[Any]:
 
 
 async def test_affisch_sends_the_png_and_the_pdf_to_an_admin(
-    admin_app: Any, uploads_api: UploadRecordingBotApi
+    admin_app: Any, uploads_api: RecordingBotApi
 ) -> None:
     admin = ChatDriver(admin_app, uploads_api, user_id=CITY_ADMIN)
     calls = await run(admin_app, admin, f"/affisch {SCHOOL}")
     assert [c.method for c in calls] == ["sendPhoto", "sendDocument"]
-    with Image.open(io.BytesIO(uploads_api.uploads["sendPhoto"])) as image:
+    with Image.open(io.BytesIO(uploaded(uploads_api, "sendPhoto"))) as image:
         [link] = qr_texts(image)
     assert link.startswith(f"https://t.me/{USERNAME}?start=s_")
-    _size, text, images = pdf_facts(uploads_api.uploads["sendDocument"])
+    _size, text, images = pdf_facts(uploaded(uploads_api, "sendDocument"))
     assert SCHOOL in text and [qr_texts(i) for i in images] == [[link]]
     # the link opens the school's card in the bot
     teacher = ChatDriver(admin_app, uploads_api, user_id=4242)
@@ -161,9 +138,7 @@ async def test_affisch_sends_the_png_and_the_pdf_to_an_admin(
     assert f"<b>{SCHOOL}</b>" in said[1]
 
 
-async def test_affisch_is_refused_to_staff(
-    admin_app: Any, uploads_api: UploadRecordingBotApi
-) -> None:
+async def test_affisch_is_refused_to_staff(admin_app: Any, uploads_api: RecordingBotApi) -> None:
     teacher = ChatDriver(admin_app, uploads_api, user_id=4242)
     calls = await run(admin_app, teacher, f"/affisch {SCHOOL}")
     assert [c.method for c in calls] == ["sendMessage"]

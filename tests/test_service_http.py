@@ -9,12 +9,9 @@ from collections.abc import AsyncIterator, Callable
 import httpx
 import pytest
 from sqlalchemy import text
-from telegram._utils.defaultvalue import DEFAULT_NONE
-from telegram._utils.types import ODVInput
-from telegram.request import RequestData
 
 from app.service import BotService
-from app.transport import UpdateFactory
+from app.transport import ApiCall, UpdateFactory
 from app.web import SECRET_HEADER
 from bot.config import Settings
 from bot.db import Database
@@ -32,22 +29,13 @@ class SignallingBotApi(RecordingBotApi):
         super().__init__()
         self.sent = asyncio.Event()
 
-    async def do_request(
-        self,
-        url: str,
-        method: str,
-        request_data: RequestData | None = None,
-        read_timeout: ODVInput[float] = DEFAULT_NONE,
-        write_timeout: ODVInput[float] = DEFAULT_NONE,
-        connect_timeout: ODVInput[float] = DEFAULT_NONE,
-        pool_timeout: ODVInput[float] = DEFAULT_NONE,
-    ) -> tuple[int, bytes]:
-        if url.endswith("/getUpdates"):
+    async def before_call(self, call: ApiCall) -> None:
+        if call.method == "getUpdates":
             await asyncio.sleep(0.05)  # Telegram long-polls; an instant empty answer would spin
-        answer = await super().do_request(url, method, request_data)
-        if url.endswith("/sendMessage"):
+
+    def on_call(self, call: ApiCall) -> None:
+        if call.method == "sendMessage":
             self.sent.set()
-        return answer
 
 
 async def wait_for_message(api: SignallingBotApi) -> None:
