@@ -40,6 +40,7 @@ from bot.config import Settings
 from bot.i18n import N_, translator
 from bot.runtime import Services
 from bot.services import grants
+from bot.services.usage import FLUSH_SECONDS
 from handlers import (
     absence,
     admin,
@@ -134,10 +135,13 @@ async def set_profile(application: KontaktlotsenApplication) -> None:
 
 
 async def refresh_directory(context: BotContext) -> None:
-    """Rebuild the lookup index when an import (another process) changed the directory."""
-    services = context.services
-    async with services.database.transaction() as session:
-        await services.index.refresh_if_changed(session)
+    """Rebuild the lookup index and the contact cards when another process changed them."""
+    await context.services.refresh()
+
+
+async def flush_usage(context: BotContext) -> None:
+    """Write the lookups counted in memory (every instance its own: not a leader's job)."""
+    await context.services.flush_usage()
 
 
 def build_application(
@@ -238,6 +242,9 @@ def schedule_jobs(application: KontaktlotsenApplication, services: Services) -> 
         interval=settings.directory_refresh_seconds,
         first=settings.directory_refresh_seconds,
         name="refresh_directory",
+    )
+    jobs.run_repeating(
+        flush_usage, interval=FLUSH_SECONDS, first=FLUSH_SECONDS, name="flush_usage"
     )
     # The outbox: delivered every few seconds, and once at start-up (rows left by a crash).
     # The start-up runs are due before the scheduler starts; they must not count as "missed".

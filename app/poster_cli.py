@@ -75,7 +75,7 @@ async def run(services: Services, args: argparse.Namespace) -> int:
     for school_id in ids:
         async with services.database.transaction() as session:
             facts = await facts_for_school(
-                session, services.contacts, school_id, username, services.today()
+                session, services.cards, school_id, username, services.today()
             )
         assert facts is not None  # the ids were just read
         data = await asyncio.to_thread(render, facts, tr, args.format)

@@ -23,7 +23,6 @@ from app.metrics import Metrics
 from bot.config import Settings
 from bot.models import UsageEvent
 from bot.runtime import Services
-from bot.services import usage
 from bot.services.usage import Counted
 
 QUERIES = ("Eriksdalsskolan", "bagarmossen", "Kungsholmen", "Hogwarts", "rinkeby", "Solna")
@@ -34,7 +33,7 @@ async def lookup(services: Services, query: str) -> float:
     start = time.perf_counter()
     async with services.database.transaction() as session:
         answer = await services.index.answer(session, query, services.today())
-        await usage.count_lookup(session, services.today(), answer.card)
+        services.usage.count_lookup(services.today(), answer.card)
     return time.perf_counter() - start
 
 

@@ -51,7 +51,9 @@ class Settings(BaseSettings):
     stale_after_days: int = Field(default=90, ge=1, le=3650)
     office_hours_start: time = time(8, 0)
     office_hours_end: time = time(16, 30)
-    directory_refresh_seconds: float = Field(default=60.0, gt=0)
+    # How often a running bot reads the directory's and the contacts' revisions, so a change
+    # made by another process (an import, a handover) shows on its cards within seconds.
+    directory_refresh_seconds: float = Field(default=5.0, gt=0)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     # Key for the pseudonyms that replace an erased user's id in the audit log (/glom_mig).
     # Unset: the bot makes a random key once and keeps it in the database (docs/integritet.md).

@@ -11,6 +11,8 @@ from zoneinfo import ZoneInfo
 from bot.clock import SYSTEM_CLOCK, Clock
 from bot.config import Settings
 from bot.db import Database
+from bot.services import revisions
+from bot.services.contact_cards import ContactCards
 from bot.services.contacts import ContactDirectory
 from bot.services.directory_admin import (
     is_directory_empty,
@@ -19,6 +21,8 @@ from bot.services.directory_admin import (
 )
 from bot.services.directory_index import DirectoryIndex
 from bot.services.home import shipped_home_finder
+from bot.services.usage import UsageBuffer
+from bot.services.users import LanguageCache
 from knowledge.directory import Geography, shipped_geography
 from knowledge.guide import Guide, shipped_guide
 
@@ -33,9 +37,14 @@ class Services:
     clock: Clock
     database: Database
     geography: Geography
+    # Reads the database each time: where an admin is about to change a contact.
     contacts: ContactDirectory
+    # The same answers from memory: every card a lookup, a link or a button shows.
+    cards: ContactCards
     index: DirectoryIndex
     load_guide: Callable[[], Guide]
+    languages: LanguageCache
+    usage: UsageBuffer
     _guide: Guide | None = field(default=None, init=False, repr=False)
 
     @classmethod
@@ -48,17 +57,24 @@ class Services:
     ) -> Services:
         """Wire the services; no I/O happens until `start()`."""
         geography = shipped_geography()
-        contacts = ContactDirectory(
-            geography.emergency_number, settings.stale_after_days, settings.timezone
-        )
+        card_facts = (geography.emergency_number, settings.stale_after_days, settings.timezone)
+        database = Database(settings.database_url, clock)
+        revisions.watch(database)  # writes to the directory or contacts bump their revision
+        cards = ContactCards(*card_facts)
+        index = DirectoryIndex(geography, cards, shipped_home_finder())
+        languages = LanguageCache()
+        database.listeners += [cards.heard, index.heard, languages.heard]
         return cls(
             settings=settings,
             clock=clock,
-            database=Database(settings.database_url, clock),
+            database=database,
             geography=geography,
-            contacts=contacts,
-            index=DirectoryIndex(geography, contacts, shipped_home_finder()),
+            contacts=ContactDirectory(*card_facts),
+            cards=cards,
+            index=index,
             load_guide=load_guide,
+            languages=languages,
+            usage=UsageBuffer(database.notify),
         )
 
     @property
@@ -78,8 +94,24 @@ class Services:
                 await seed_example_directory(session, self.geography)
         async with self.database.transaction() as session:
             await self.index.rebuild(session)
+            await self.cards.rebuild(session)
+
+    async def refresh(self) -> None:
+        """Rebuild the index and the cards if another process changed what they hold."""
+        async with self.database.transaction() as session:
+            now = await revisions.current(session)
+            await self.index.refresh_if_changed(session, now.directory)
+            await self.cards.refresh_if_changed(session, now)
+
+    async def flush_usage(self) -> None:
+        """Write the buffered follow-up counts; on failure they wait for the next flush."""
+        try:
+            await self.usage.flush(self.database)
+        except Exception:
+            log.warning("The usage counts could not be written; kept for the next try")
 
     async def stop(self) -> None:
+        await self.flush_usage()
         await self.database.dispose()
 
     def now(self) -> datetime:

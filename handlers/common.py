@@ -83,7 +83,7 @@ async def user_action(update: Update, context: BotContext) -> AsyncIterator[Acti
     services = context.services
     async with services.database.transaction() as session:
         user = update.effective_user
-        chosen = await stored_language(session, user.id) if user else None
+        chosen = await services.languages.get(session, user.id) if user else None
         language = pick_language(
             chosen, telegram_language(update), services.settings.default_language
         )

@@ -20,7 +20,6 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot.i18n import Translator
-from bot.services import usage
 from bot.services.contacts import ContactCard
 from bot.services.lookup import EntryKind, IndexEntry, Match, Outcome, is_too_long
 from bot.services.parsing import parse_row_id
@@ -102,7 +101,7 @@ async def answer_lookup(
     )
     found = lookup_reply(answer, tr, card_text=card_text(action), not_found=not_found)
     if found.card is not None or answer.result.outcome is Outcome.NONE:
-        await usage.count_lookup(action.session, action.today, found.card)
+        action.services.usage.count_lookup(action.today, found.card)
     keyboard: InlineKeyboardMarkup | None
     if found.card is not None:
         keyboard = card_keyboard(found.card, tr, links)
@@ -148,17 +147,17 @@ async def pick(update: Update, context: BotContext) -> None:
         card = None
         school_id = parse_row_id(found.group(2)) if found and found.group(1) == "s" else None
         if school_id is not None:
-            card = await action.services.contacts.card_for_school(
+            card = await action.services.cards.card_for_school(
                 action.session, school_id, action.today
             )
         elif found and found.group(1) == "a":
-            card = await action.services.contacts.card_for_area(
+            card = await action.services.cards.card_for_area(
                 action.session, found.group(2), action.today
             )
         if card is None:
             await stale_button(update, action)
             return
-        await usage.count_lookup(action.session, action.today, card)  # chosen from a list
+        action.services.usage.count_lookup(action.today, card)  # chosen from a list
         await query.answer()
         keyboard = card_keyboard(card, action.tr, bot_links(context))
         await reply(update, card_text(action)(card, None), reply_markup=keyboard)
@@ -234,7 +233,7 @@ async def child_home_pick(update: Update, context: BotContext) -> None:
         found = HOME.match(query.data or "")
         intake = None
         if found:
-            intake = await action.services.contacts.intake_for_area(
+            intake = await action.services.cards.intake_for_area(
                 action.session, found.group(1), action.today
             )
         if intake is None:

@@ -110,8 +110,8 @@ async def send_summary(update: Update, action: Action, position: GuidePosition) 
     """After the checklist: a summary to keep, and the offer to ask about feedback later."""
     services = action.services
     summary = summarise(services.guide, position, services.now(), action.tr.language)
-    socialjour = await services.contacts.socialjour(action.session, action.today)
-    text = summary_text(summary, socialjour, services.contacts.emergency_number, action.tr)
+    socialjour = await services.cards.socialjour(action.session, action.today)
+    text = summary_text(summary, socialjour, services.cards.emergency_number, action.tr)
     await reply(update, text, reply_markup=done_keyboard(action.tr))
 
 

@@ -49,19 +49,19 @@ async def render(
     extra: list[str] = []
     choices: Rows = []
     if node.kind == "contact" and node.contact == SOCIALJOUR_CONTACT:
-        view = await services.contacts.socialjour(action.session, action.today)
+        view = await services.cards.socialjour(action.session, action.today)
         extra.append(socialjour_block(view, tr))
     elif node.kind == "contact" and node.contact == ACUTE_CONTACT:
-        view = await services.contacts.socialjour(action.session, action.today)
+        view = await services.cards.socialjour(action.session, action.today)
         office_hours = services.is_office_hours()
-        extra.append(acute_block(view, services.contacts.emergency_number, office_hours, tr))
+        extra.append(acute_block(view, services.cards.emergency_number, office_hours, tr))
         choices = area_rows(node, services.geography) if office_hours else []
     elif node.kind == "contact":
         extra += [prompt] if (prompt := contact_prompt(node, tr)) else []
     elif node.kind == "checklist":
-        view = await services.contacts.socialjour(action.session, action.today)
+        view = await services.cards.socialjour(action.session, action.today)
         extra.append(checklist_block(guide, position, tr))
-        extra.append(closing_contacts(node, view, services.contacts.emergency_number, tr))
+        extra.append(closing_contacts(node, view, services.cards.emergency_number, tr))
         extra.append(support_material_line(tr))
     text = step_text(guide, position, tr, extra=extra, note=note)
     return text, step_keyboard(guide, position, tr, choices=choices)
@@ -93,7 +93,7 @@ async def contact_answer(action: Action, node: GuideNode, text: str) -> tuple[st
 
 async def picked_text(action: Action, node: GuideNode, kind: str, ref: str) -> str | None:
     """The directory entry for a chosen area or school; None if the data cannot be right."""
-    contacts, session, today = action.services.contacts, action.session, action.today
+    contacts, session, today = action.services.cards, action.session, action.today
     if node.contact in AREA_STEPS and kind == "a":
         intake = await contacts.intake_for_area(session, ref, today)
         return render_intake(intake, action.tr) if intake else None

@@ -78,10 +78,10 @@ async def contact_text(update: Update, context: BotContext) -> object:
 async def situation_reminder(action: Action) -> str:
     """At a contact step, text about the situation: the emergency routes, and what to type."""
     services, tr = action.services, action.tr
-    view = await services.contacts.socialjour(action.session, action.today)
+    view = await services.cards.socialjour(action.session, action.today)
     return "\n".join(
         [
-            emergency_line(services.contacts.emergency_number, tr),
+            emergency_line(services.cards.emergency_number, tr),
             *([example_banner(tr)] if view is not None and view.is_example else []),
             socialjour_line(view, tr),
             "",

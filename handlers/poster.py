@@ -52,9 +52,9 @@ async def _facts(update: Update, context: BotContext, action: Action) -> PosterF
     if school_id is None:
         return None
     facts = await facts_for_school(
-        action.session, action.services.contacts, school_id, links.username, action.today
+        action.session, action.services.cards, school_id, links.username, action.today
     )
-    card = await action.services.contacts.card_for_school(action.session, school_id, action.today)
+    card = await action.services.cards.card_for_school(action.session, school_id, action.today)
     if facts is None or card is None or not granted.covers(card.area.id):
         await reply(update, tr._("Du kan bara göra affischer för skolor i dina egna områden."))
         return None

@@ -95,7 +95,7 @@ def share_button(
 
 async def _contacts_for(action: Action, kind: str, ref: str) -> list[SavedContact] | None:
     """The contacts to save, or None when the button names nothing that exists."""
-    directory, today = action.services.contacts, action.today
+    directory, today = action.services.cards, action.today
     note = action.tr._("Från Kontaktlotsen")
     if kind == "s":
         if not ref.isascii() or not ref.isdigit():

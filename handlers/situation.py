@@ -38,9 +38,9 @@ async def situation_text(update: Update, context: BotContext) -> None:
         return
     async with user_action(update, context) as action:
         services = action.services
-        view = await services.contacts.socialjour(action.session, action.today)
+        view = await services.cards.socialjour(action.session, action.today)
         lines = [
-            emergency_line(services.contacts.emergency_number, action.tr),
+            emergency_line(services.cards.emergency_number, action.tr),
             socialjour_block(view, action.tr),
             action.tr._(
                 "Under kontorstid tar mottagningen i det område där barnet är folkbokfört emot "

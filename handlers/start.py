@@ -9,7 +9,6 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot.i18n import LANGUAGES, Translator, translator
-from bot.services import usage
 from bot.services.authz import Actor, permissions
 from bot.services.contacts import ContactCard
 from bot.services.deeplinks import GUIDE, parse_payload, resolve_area, resolve_school
@@ -59,7 +58,7 @@ async def linked_card(action: Action, payload: str | None) -> ContactCard | None
     target = parse_payload(payload)
     if target is None:
         return None
-    directory, session, today = action.services.contacts, action.session, action.today
+    directory, session, today = action.services.cards, action.session, action.today
     school = await resolve_school(session, target)
     if school is not None:
         return await directory.card_for_school(session, school.id, today)
@@ -93,7 +92,7 @@ async def start(update: Update, context: BotContext) -> None:
             is_admin = await _is_admin(update, context, action)
             await reply(update, help_text(action.tr, is_admin=is_admin))
             return
-        await usage.count_lookup(action.session, action.today, card)  # answered, by a link
+        action.services.usage.count_lookup(action.today, card)  # answered, by a link
         await reply(update, link_welcome(card, action.tr))
         keyboard = card_keyboard(card, action.tr, bot_links(context))
         await reply(update, card_text(action)(card, None), reply_markup=keyboard)

@@ -22,7 +22,7 @@ from telegram.ext import BaseHandler, CommandHandler
 
 from bot.i18n import Translator
 from bot.models import UsageEvent
-from bot.services import agreements, reach, usage, usage_chart
+from bot.services import agreements, reach, usage
 from bot.services.agreements import AgreementStatus, AreaNotUnderstood, FutureRevision
 from bot.services.authz import Permissions
 from bot.services.dates import DateNotUnderstood
@@ -113,6 +113,7 @@ async def _permissions(update: Update, context: BotContext, action: Action) -> P
 
 async def show_stats(update: Update, context: BotContext) -> None:
     """/statistik: the last 30 days as a table, then as a chart."""
+    await context.services.flush_usage()  # this instance's lookups, counted in memory so far
     async with user_action(update, context) as action:
         granted = await _permissions(update, context, action)
         if granted is None:
@@ -128,6 +129,8 @@ async def show_stats(update: Update, context: BotContext) -> None:
     series = usage.weekly(rows, start, end)
     names = {status.area_id: status.area_name for status in areas}
     # Drawing takes a few hundred milliseconds: off the event loop, after the transaction.
+    from bot.services import usage_chart  # matplotlib loads with the first chart, not at start
+
     png = await asyncio.to_thread(usage_chart.draw, series, names, action.tr)
     assert update.effective_chat is not None
     await update.effective_chat.send_photo(

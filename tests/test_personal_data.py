@@ -122,6 +122,7 @@ async def plant_everything(app: Any, user_id: int) -> None:
 
 async def every_row(app: Any) -> dict[str, list[dict[str, Any]]]:
     dump: dict[str, list[dict[str, Any]]] = {}
+    await app.bot_data.services.flush_usage()  # the lookups counted in memory, too
     async with app.bot_data.services.database.transaction() as session:
         for table in Base.metadata.sorted_tables:
             result = await session.execute(select(table))

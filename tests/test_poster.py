@@ -45,7 +45,7 @@ async def school_facts(services: Services, language: str = "sv") -> tuple[Any, b
         school_id = await session.scalar(select(School.id).where(School.name == SCHOOL))
         assert school_id is not None
         facts = await facts_for_school(
-            session, services.contacts, school_id, USERNAME, services.today()
+            session, services.cards, school_id, USERNAME, services.today()
         )
     assert facts is not None
     tr = translator(language)

@@ -21,10 +21,10 @@ from bot.models import (
     Area,
     Contact,
     ContactAssignment,
-    DirectoryRevision,
     Neighbourhood,
     School,
 )
+from bot.services import revisions
 from bot.services.csv_formats import (
     CONTACT_COLUMNS,
     SCHOOL_COLUMNS,
@@ -78,19 +78,9 @@ async def sync_geography(session: AsyncSession, geography: Geography) -> None:
         session.add(row)
 
 
-async def bump_revision(session: AsyncSession) -> None:
-    """Tell running bots that the directory changed, so they rebuild their lookup index."""
-    row = await session.get(DirectoryRevision, 1)
-    if row is None:
-        session.add(DirectoryRevision(id=1, revision=1, changed_at=session_now(session)))
-    else:
-        row.revision += 1
-        row.changed_at = session_now(session)
-
-
 async def current_revision(session: AsyncSession) -> int:
-    row = await session.get(DirectoryRevision, 1)
-    return row.revision if row else 0
+    """The directory's revision: moves with every change to schools or areas (`revisions`)."""
+    return (await revisions.current(session)).directory
 
 
 async def is_directory_empty(session: AsyncSession) -> bool:
@@ -133,10 +123,8 @@ async def apply_import(session: AsyncSession, files: Sequence[ParsedFile]) -> Im
             c_replaced += outcome == "replaced"
     if problems:
         raise KnowledgeError(problems)
-    if any(parsed.kind is FileKind.SCHOOLS for parsed in files):
-        # The lookup index holds names only; contacts are read per lookup, so a contact
-        # import need not make every running bot rebuild it.
-        await bump_revision(session)
+    # No revision to bump here: writing schools moves the directory's counter and writing
+    # contacts the contacts' one, in this transaction (`bot.services.revisions`).
     return ImportSummary(added, updated, c_added, c_confirmed, c_replaced)
 
 

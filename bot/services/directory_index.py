@@ -14,8 +14,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.models import Area, Neighbourhood, School, SchoolStatus
-from bot.services.contacts import ContactCard, ContactDirectory, IntakeCard
-from bot.services.directory_admin import current_revision
+from bot.services import revisions
+from bot.services.contact_cards import ContactCards
+from bot.services.contacts import ContactCard, IntakeCard
 from bot.services.home import HomeFinder, HomeLookup
 from bot.services.lookup import EntryKind, IndexEntry, LookupIndex, LookupResult, Match, Outcome
 from bot.services.school_chains import shipped_school_chains
@@ -78,29 +79,44 @@ class DirectoryIndex:
     """Holds the two indexes (everything, and places only) and the revision they were built at."""
 
     def __init__(
-        self, geography: Geography, contacts: ContactDirectory, home: HomeFinder | None = None
+        self, geography: Geography, contacts: ContactCards, home: HomeFinder | None = None
     ) -> None:
         self.geography = geography
         self.contacts = contacts
         self.home = home
         self.revision = -1
+        self._out_of_date = False
         self.everything = LookupIndex.build([])
         self.schools: tuple[IndexEntry, ...] = ()
         self.places = LookupIndex.build([])
 
     async def rebuild(self, session: AsyncSession) -> None:
+        self._out_of_date = False  # a change committed from now on marks it again
+        revision = (await revisions.current(session)).directory
         entries = await directory_entries(session, self.geography)
         self.everything = LookupIndex.build(entries)
         self.schools = tuple(e for e in entries if e.kind is EntryKind.SCHOOL)
         self.places = LookupIndex.build(e for e in entries if e.kind in PLACE_KINDS)
-        self.revision = await current_revision(session)
+        self.revision = revision
         log.info("Lookup index built: %d names, revision %d", len(entries), self.revision)
 
-    async def refresh_if_changed(self, session: AsyncSession) -> bool:
-        if await current_revision(session) == self.revision:
+    async def refresh_if_changed(self, session: AsyncSession, revision: int | None = None) -> bool:
+        """Rebuild when the directory's revision moved (`revision`: as just read, if known)."""
+        if revision is None:
+            revision = (await revisions.current(session)).directory
+        if revision == self.revision and not self._out_of_date:
             return False
         await self.rebuild(session)
         return True
+
+    def heard(self, fact: object) -> None:
+        """A database listener: a commit in this process changed schools or areas."""
+        if isinstance(fact, revisions.Changed) and revisions.DIRECTORY in fact.counters:
+            self._out_of_date = True
+
+    async def _up_to_date(self, session: AsyncSession) -> None:
+        if self._out_of_date:
+            await self.rebuild(session)
 
     async def card_for(self, session: AsyncSession, match: Match, on: date) -> ContactCard | None:
         entry = match.entry
@@ -127,6 +143,7 @@ class DirectoryIndex:
 
     async def answer(self, session: AsyncSession, query: str, on: date) -> LookupAnswer:
         """Find what the user means; resolve the card when the match is confident."""
+        await self._up_to_date(session)
         result = self.everything.search(query)
         chain = shipped_school_chains().members_for(query, result, self.schools)
         if chain is not None:  # "IES", "Vittra": which of the chain's schools?
@@ -140,6 +157,7 @@ class DirectoryIndex:
         home = self.home.by_postcode(query) if self.home is not None else None
         if home is not None:
             return await self.home_answer(session, home, on)
+        await self._up_to_date(session)
         result = self.places.search(query)
         best = result.matches[0].entry if result.matches else None
         if result.outcome is Outcome.CONFIDENT and best is not None and best.area_id:

@@ -33,6 +33,7 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.db import announce
 from bot.models import (
     Absence,
     Area,
@@ -51,6 +52,7 @@ from bot.models import (
 from bot.services import audit
 from bot.services.guide import stored_steps
 from bot.services.retention import affected_rows
+from bot.services.users import LanguageChanged
 
 PSEUDONYM_PREFIX: Final = "anon:"
 PSEUDONYM_KEY_NAME: Final = "pseudonym_key"
@@ -288,6 +290,7 @@ async def erase(
     key = await pseudonym_key(session, configured_key)
     alias = pseudonym(user_id, key)
     deleted = await _delete_rows(session, user_id)
+    announce(session, LanguageChanged(user_id))  # the language cache forgets them
     cleared = {
         "invites": affected_rows(
             await session.execute(

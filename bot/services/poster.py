@@ -18,18 +18,18 @@ from dataclasses import dataclass
 from datetime import date
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import segno
-from fpdf import FPDF
-from matplotlib import get_data_path
-from PIL import Image, ImageDraw, ImageFont
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.i18n import N_, Translator
 from bot.models import Area, School
-from bot.services.contacts import ContactDirectory
+from bot.services.contact_cards import ContactCards
 from bot.services.deeplinks import deep_link, school_payload
 from bot.services.phones import tappable
+
+if TYPE_CHECKING:  # PIL, fpdf, segno and matplotlib's fonts load when a poster is drawn
+    from PIL import Image, ImageFont
 
 A4 = (210.0, 297.0)  # mm
 MARGIN = 18.0
@@ -81,12 +81,16 @@ class Layout:
 
 @cache
 def font_path(bold: bool) -> Path:
+    from matplotlib import get_data_path  # the DejaVu fonts only, not pyplot
+
     name = "DejaVuSans-Bold.ttf" if bold else "DejaVuSans.ttf"
     return Path(get_data_path()) / "fonts" / "ttf" / name
 
 
 @cache
 def _font(bold: bool, size: int) -> ImageFont.FreeTypeFont:
+    from PIL import ImageFont
+
     return ImageFont.truetype(str(font_path(bold)), size)
 
 
@@ -150,6 +154,9 @@ def layout(facts: PosterFacts, tr: Translator) -> Layout:
 
 
 def qr_image(link: str, module_px: int) -> Image.Image:
+    import segno
+    from PIL import Image
+
     """The QR code of `link` as a 1-bit image with its quiet zone (4 modules)."""
     buffer = io.BytesIO()
     segno.make(link, error="m", micro=False).save(
@@ -161,6 +168,8 @@ def qr_image(link: str, module_px: int) -> Image.Image:
 
 
 def render_pdf(page: Layout) -> bytes:
+    from fpdf import FPDF
+
     pdf = FPDF(orientation="portrait", unit="mm", format="A4")
     pdf.set_auto_page_break(False)
     pdf.set_creator("Kontaktlotsen")
@@ -177,6 +186,8 @@ def render_pdf(page: Layout) -> bytes:
 
 
 def render_png(page: Layout, dpi: int = PNG_DPI) -> bytes:
+    from PIL import Image, ImageDraw
+
     px = dpi / 25.4  # pixels per mm
     image = Image.new("L", (round(A4[0] * px), round(A4[1] * px)), 255)
     draw = ImageDraw.Draw(image)
@@ -198,7 +209,7 @@ def render(facts: PosterFacts, tr: Translator, kind: str) -> bytes:
 
 
 async def facts_for_school(
-    session: AsyncSession, directory: ContactDirectory, school_id: int, username: str, on: date
+    session: AsyncSession, directory: ContactCards, school_id: int, username: str, on: date
 ) -> PosterFacts | None:
     """The poster's facts for one school, its link by skolenhetskod where it has one."""
     school = await session.get(School, school_id)

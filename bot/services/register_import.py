@@ -23,7 +23,6 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.models import Follow, School, SchoolStatus
-from bot.services.directory_admin import bump_revision
 from bot.services.geo import Placed
 from bot.services.home import HomeFinder
 from bot.services.outbox import enqueue
@@ -135,9 +134,8 @@ class RegisterImport:
             _check_not_a_fragment(gone, directory)
             for school in gone:
                 await self._close(school, report, now)
+        # Changed schools move the directory's revision in this transaction (`revisions`).
         await self.session.flush()
-        if report.changes_anything:
-            await bump_revision(self.session)
         return report
 
     async def _apply_unit(

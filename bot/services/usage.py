@@ -8,12 +8,17 @@ free-standing schools take part as much as municipal ones: hence the operator sp
 transaction. On PostgreSQL two concurrent increments of one key serialise on the row (the second
 waits for the first to commit, then adds to the committed value), so none is lost; SQLite allows
 one writer at a time anyway.
+
+Lookups do not write: they add to a `UsageBuffer` in memory, which a job writes every
+`FLUSH_SECONDS` and once more when the bot stops. A lookup then answers when the database is
+read-only, and on SQLite does not take the one writer's lock.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Iterable, Sequence
+import logging
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -23,13 +28,18 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db import announce
+from bot.db import Database, announce
 from bot.i18n import N_
 from bot.models import Operator, UsageCount, UsageEvent
 from bot.services.contacts import ContactCard
 from bot.services.csv_formats import write_text
 
+log = logging.getLogger(__name__)
+
 NO_AREA = ""
+# How often the buffered counts are written (`UsageBuffer.flush`): at most this much of the
+# follow-up figures waits in memory, and is lost only if the process dies without stopping.
+FLUSH_SECONDS = 30.0
 NO_OPERATOR = ""
 OPERATORS = frozenset({*(operator.value for operator in Operator), NO_OPERATOR})
 CSV_HEADER = ("day", "area_id", "event", "operator", "count")
@@ -72,6 +82,24 @@ def _upsert(session: AsyncSession) -> Any:
     raise NotImplementedError(f"usage counts need PostgreSQL or SQLite, not {dialect}")
 
 
+def _check_operator(operator: str) -> None:
+    if operator not in OPERATORS:
+        raise ValueError(f"unknown operator {operator!r}")
+
+
+async def _add(
+    session: AsyncSession, on: date, event: str, area_id: str, operator: str, by: int
+) -> None:
+    statement = _upsert(session).values(
+        day=on, area_id=area_id, event=event, operator=operator, count=by
+    )
+    statement = statement.on_conflict_do_update(
+        index_elements=["day", "area_id", "event", "operator"],
+        set_={"count": UsageCount.count + statement.excluded.count},
+    )
+    await session.execute(statement)
+
+
 async def count(
     session: AsyncSession,
     on: date,
@@ -82,30 +110,70 @@ async def count(
     by: int = 1,
 ) -> None:
     """Add `by` (default one) to the day's counter of `event` in `area_id` (None: no area)."""
-    if operator not in OPERATORS:
-        raise ValueError(f"unknown operator {operator!r}")
-    statement = _upsert(session).values(
-        day=on,
-        area_id=area_id or NO_AREA,
-        event=UsageEvent(event).value,
-        operator=operator,
-        count=by,
-    )
-    statement = statement.on_conflict_do_update(
-        index_elements=["day", "area_id", "event", "operator"],
-        set_={"count": UsageCount.count + statement.excluded.count},
-    )
-    await session.execute(statement)
+    _check_operator(operator)
+    await _add(session, on, UsageEvent(event).value, area_id or NO_AREA, operator, by)
     announce(session, Counted(UsageEvent(event), by))  # live metrics hear of it after commit
 
 
-async def count_lookup(session: AsyncSession, on: date, card: ContactCard | None) -> None:
-    """A lookup: answered with a card (its area, and the school's operator), or no match."""
+def lookup_key(card: ContactCard | None) -> tuple[UsageEvent, str | None, str]:
+    """What a lookup counts as: answered with a card (its area, and the school's operator),
+    or no match."""
     if card is None:
-        await count(session, on, UsageEvent.LOOKUP_NO_MATCH, None)
-        return
+        return UsageEvent.LOOKUP_NO_MATCH, None, NO_OPERATOR
     operator = card.school.operator if card.school is not None else NO_OPERATOR
-    await count(session, on, UsageEvent.LOOKUP_ANSWERED, card.area.id, operator)
+    return UsageEvent.LOOKUP_ANSWERED, card.area.id, operator
+
+
+# A buffered counter: day, area id ("" for none), event, operator ("" for none).
+UsageKey = tuple[date, str, str, str]
+
+
+class UsageBuffer:
+    """Counters kept in memory until `flush` writes them in one transaction.
+
+    `notify` hears each count at once (the live metrics, `Database.notify`). A flush that fails
+    puts its counts back, to be written by the next one; the keys carry no person, so what
+    waits is a handful of numbers per day.
+    """
+
+    def __init__(self, notify: Callable[[object], None]) -> None:
+        self.notify = notify
+        self._pending: Counter[UsageKey] = Counter()
+
+    @property
+    def pending(self) -> int:
+        return sum(self._pending.values())
+
+    def add(
+        self,
+        on: date,
+        event: UsageEvent,
+        area_id: str | None,
+        operator: str = NO_OPERATOR,
+        *,
+        by: int = 1,
+    ) -> None:
+        _check_operator(operator)
+        self._pending[(on, area_id or NO_AREA, UsageEvent(event).value, operator)] += by
+        self.notify(Counted(UsageEvent(event), by))
+
+    def count_lookup(self, on: date, card: ContactCard | None) -> None:
+        event, area_id, operator = lookup_key(card)
+        self.add(on, event, area_id, operator)
+
+    async def flush(self, database: Database) -> int:
+        """Write what is buffered (one upsert per key, in key order); how many counts."""
+        pending, self._pending = self._pending, Counter()
+        if not pending:
+            return 0
+        try:
+            async with database.transaction() as session:
+                for (day, area_id, event, operator), by in sorted(pending.items()):
+                    await _add(session, day, event, area_id, operator, by)
+        except BaseException:
+            self._pending.update(pending)  # written next time
+            raise
+        return sum(pending.values())
 
 
 async def count_handover(session: AsyncSession, on: date, area_id: str) -> None:
