@@ -95,9 +95,18 @@ def _before_flush(session: Session, _flush: UOWTransaction, _instances: object) 
     _mark(session, changed)
 
 
-def _on_execute(state: ORMExecuteState) -> None:
-    if state.is_insert or state.is_update or state.is_delete:
-        _mark(state.session, [mapper.class_ for mapper in state.all_mappers])
+def _on_execute(state: ORMExecuteState) -> Any:
+    """A bulk INSERT, UPDATE or DELETE: run it here, and mark the session if it changed rows
+    (erasing a user pseudonymises absences they recorded; most erasures change none)."""
+    if not (state.is_insert or state.is_update or state.is_delete):
+        return None
+    classes = [mapper.class_ for mapper in state.all_mappers]
+    if not any(cls in WATCHED for cls in classes):
+        return None
+    result = state.invoke_statement()
+    if getattr(result, "rowcount", -1) != 0:
+        _mark(state.session, classes)
+    return result
 
 
 async def _bump_changed(session: AsyncSession) -> None:
