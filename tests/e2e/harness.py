@@ -22,30 +22,33 @@ The fixtures (tests/e2e/conftest.py)
     `sqlite_url` a fresh SQLite database (a copy of the migrated, seeded template).
     `any_url`    the same, once on SQLite and once on PostgreSQL when TEST_DATABASE_URL is set
                  (a database of its own per scenario, created from the PostgreSQL template).
-    `new_database(kind)` (via the `database_factory` fixture) makes more, e.g. one per replica
-                 set.
+    `database_factory`  `make("sqlite" | "postgresql")`: more fresh databases, dropped after
+                 the test (PostgreSQL skips the test without TEST_DATABASE_URL).
 
 Starting bots
     bot = fleet.start(database_url=url)                           # polling, its own token
     bot = fleet.start(database_url=url, mode="webhook")           # WEBHOOK_* set, free port
     bot = fleet.start(database_url=url, city_admins=(111,), env={"LOG_LEVEL": "DEBUG"})
-    more = fleet.start(database_url=url, token=bot.token)         # a replica: same bot, same db
-    bot.restart()          # SIGTERM, wait for the exit, start again, wait until it takes updates
+    a, b = fleet.replicas(2, database_url=pg_url)                 # one token, one database
+    a, b = fleet.replicas(2, database_url=pg_url, mode="webhook") # behind one WEBHOOK_URL
+    bot.restart()          # SIGTERM, wait for the exit, start again, wait until it is up
     bot.kill()             # SIGKILL (kill -9): nothing of the bot's shutdown runs
-    bot.start(); bot.wait_ready()                                 # after kill or stop
-    fleet.emulator.status(bot.token)   # calls per method, webhook deliveries, pending updates
-A process is ready when the emulator has seen it poll (getUpdates) or register its webhook
-(setWebhook); `start` waits for that and fails with the log's tail if the process exits first.
+    bot.start()            # again, after kill or stop
+    bot.wait_for_log("now leads")      # a line in the log of the current start
+`start(ready=...)`: "auto" (the default of `fleet.start`) waits until the emulator has seen the
+process poll (getUpdates) or register its webhook (setWebhook); "running" (the default of
+`replicas`: a standby does not poll) waits for the service's "Kontaktlotsen runs" log line;
+"none" does not wait. Waiting fails with the log's tail when the process ends first.
 
-Playing users
-    user = bot.user(4242)                      # a private chat with the bot, language sv
-    calls = user.send("Eriksdalsskolan")       # until the bot shows something, then 0.5 s quiet
-    calls = user.press("Nästa")                # a button on the newest message that has buttons
-    calls = user.press(data="fo:s:12", message=msg)
-    calls = user.wait(lambda calls: ..., since=seq, timeout=30)   # e.g. an outbox notice
-    shown(calls), user.messages(), user.last_with_buttons(), buttons(message)
-`Call` is one Bot API call the bot made in that chat, with its parameters and the emulator's
-answer (or error). Waiting never sleeps a fixed time: it long-polls the emulator's call log.
+Each process calls the emulator at `/r/<its name>/bot<token>/...`, so replicas share the token
+(as in production: Telegram's updates are the bot's, not a process's) and the emulator still
+records which process made each call (`Call.replica`, `bot.calls_made("getUpdates")`). In
+webhook mode `replicas` registers one WEBHOOK_URL for all and the emulator, as the load
+balancer in front of them, posts each update to the next replica in turn, skipping one that
+refuses the connection (killed). Other controls of the emulator:
+    fleet.emulator.status(token)       # calls per method, webhook deliveries, pending updates
+    fleet.emulator.slow(token, "sendMessage", 1.0)   # answer slowly, e.g. to kill mid-send
+    bot.post_webhook(body, secret)     # a request straight to the bot's webhook port
 """
 
 from __future__ import annotations
@@ -66,7 +69,7 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import httpx
 
@@ -177,6 +180,7 @@ class Call:
     params: dict[str, Any]
     result: Any = None
     error: str | None = None
+    replica: str = ""  # the process that made the call (BotProcess.name)
 
     @property
     def text(self) -> str:
@@ -240,11 +244,6 @@ class Emulator:
         self.http.close()
         end(self.process, grace=5)
 
-    @property
-    def api_base_url(self) -> str:
-        """TELEGRAM_API_BASE_URL for a bot: the token and the method follow."""
-        return f"{self.url}/bot"
-
     def _result(self, response: httpx.Response) -> Any:
         response.raise_for_status()
         return response.json()["result"]
@@ -282,6 +281,7 @@ class Emulator:
                 params=c["params"],
                 result=c.get("result"),
                 error=c.get("error"),
+                replica=c.get("replica", ""),
             )
             for c in body["result"]
         ]
@@ -295,9 +295,20 @@ class Emulator:
         found = self.http.get("/e2e/messages", params={"token": token, "chat_id": chat_id})
         return [dict(message) for message in self._result(found)]
 
-    def status(self, token: str) -> dict[str, Any]:
-        """Calls per method, the webhook with its deliveries, pending updates, polling or not."""
-        return dict(self._result(self.http.get("/e2e/status", params={"token": token})))
+    def status(self, token: str, *, replica: str | None = None) -> dict[str, Any]:
+        """Calls per method (of one replica, or all), the webhook with its deliveries (status,
+        backend), pending updates, whether a getUpdates waits."""
+        params = {"token": token} if replica is None else {"token": token, "replica": replica}
+        return dict(self._result(self.http.get("/e2e/status", params=params)))
+
+    def proxy(self, url: str, backends: list[str]) -> None:
+        """Posts for the webhook `url` go to `backends` in turn (a load balancer)."""
+        self._result(self.http.post("/e2e/proxy", json={"url": url, "backends": backends}))
+
+    def slow(self, token: str, method: str, seconds: float) -> None:
+        """Answer the bot's `method` calls after `seconds` (0: at once), e.g. to kill mid-send."""
+        body = {"token": token, "method": method, "seconds": seconds}
+        self._result(self.http.post("/e2e/slow", json=body))
 
 
 class User:
@@ -396,6 +407,13 @@ class User:
         raise AssertionError("no message with buttons in the chat")
 
 
+# How `start` knows a process is up: "auto" waits until the emulator has seen it poll
+# (getUpdates) or register its webhook (setWebhook); "running" waits for the service's log line
+# (a standby replica that does not poll yet); "none" does not wait.
+Ready = Literal["auto", "running", "none"]
+RUNNING_LINE = "Kontaktlotsen runs ("
+
+
 @dataclass
 class BotProcess:
     """One `kontaktlotsen run` process; `start`, `stop`, `kill` and `restart` it at will."""
@@ -410,6 +428,7 @@ class BotProcess:
     webhook_port: int | None = None
     webhook_secret: str | None = None
     starts: int = 0
+    log_offset: int = 0  # where the current start's lines begin in the log
 
     @property
     def log(self) -> Path:
@@ -425,33 +444,47 @@ class BotProcess:
         assert self.webhook_port is not None
         return f"http://127.0.0.1:{self.webhook_port}{WEBHOOK_PATH}"
 
-    def start(self, *, wait: bool = True) -> BotProcess:
+    def calls_made(self, method: str) -> int:
+        """How often this process (not its replicas) called `method` of the Bot API."""
+        counts = self.emulator.status(self.token, replica=self.name)["methods"]
+        return int(counts.get(method, 0))
+
+    def start(self, *, ready: Ready = "auto") -> BotProcess:
         assert not self.running, f"{self.name} is running"
         command = [str(Path(sys.executable).with_name("kontaktlotsen")), "run"]
         if self.mode == "webhook":
             command.append("--webhook")
         ready_method = "setWebhook" if self.mode == "webhook" else "getUpdates"
-        before = self.emulator.status(self.token)["methods"].get(ready_method, 0)
+        before = self.calls_made(ready_method)
         with self.log.open("a") as log:
             log.write(f"--- start {self.starts + 1} ---\n")
+        self.log_offset = self.log.stat().st_size
         self.process = spawn(command, cwd=self.workdir, env=self.env, log=self.log)
         self.starts += 1
-        if wait:
-            self.wait_ready(ready_method, before)
+        if ready == "auto":
+            self._wait(lambda: self.calls_made(ready_method) > before, f"no {ready_method}")
+        elif ready == "running":
+            self.wait_for_log(RUNNING_LINE)
         return self
 
-    def wait_ready(self, method: str, before: int, timeout: float = START_TIMEOUT) -> None:
-        """Until the emulator has seen this process poll or register its webhook."""
+    def _wait(self, done: Callable[[], bool], what: str, timeout: float = START_TIMEOUT) -> None:
         deadline = time.monotonic() + timeout
-        while self.emulator.status(self.token)["methods"].get(method, 0) <= before:
+        while not done():
             assert self.process is not None
             if self.process.poll() is not None:
-                raise AssertionError(f"{self.name} ended at start:\n{tail(self.log)}")
+                raise AssertionError(f"{self.name} ended ({what}):\n{tail(self.log)}")
             if time.monotonic() > deadline:
-                raise AssertionError(
-                    f"{self.name} not ready in {timeout:.0f} s:\n{tail(self.log)}"
-                )
+                raise AssertionError(f"{self.name}: {what} in {timeout:.0f} s:\n{tail(self.log)}")
             time.sleep(0.1)
+
+    def log_since_start(self) -> str:
+        with self.log.open("rb") as log:
+            log.seek(self.log_offset)
+            return log.read().decode(errors="replace")
+
+    def wait_for_log(self, text: str, timeout: float = START_TIMEOUT) -> None:
+        """Until `text` appears in this start's log (e.g. "now leads")."""
+        self._wait(lambda: text in self.log_since_start(), f"no {text!r} in the log", timeout)
 
     def stop(self) -> None:
         """SIGTERM (what `docker stop` sends) and wait for the exit."""
@@ -464,9 +497,9 @@ class BotProcess:
             self.process.kill()
             self.process.wait()
 
-    def restart(self) -> BotProcess:
+    def restart(self, *, ready: Ready = "auto") -> BotProcess:
         self.stop()
-        return self.start()
+        return self.start(ready=ready)
 
     def user(self, user_id: int, *, language_code: str = "sv") -> User:
         return User(self.emulator, self.token, user_id, language_code=language_code)
@@ -505,9 +538,15 @@ class Fleet:
         token: str | None = None,
         city_admins: tuple[int, ...] = (),
         env: Mapping[str, str] | None = None,
-        wait: bool = True,
+        ready: Ready = "auto",
+        webhook_url: str | None = None,
+        webhook_secret: str | None = None,
     ) -> BotProcess:
-        """A new bot process (`mode` polling or webhook); `token` of another makes a replica."""
+        """A new bot process (`mode` polling or webhook); `token` of another makes a replica.
+
+        Webhook mode: WEBHOOK_URL is `webhook_url` (e.g. a proxy's, see `replicas`) or the
+        process's own https://127.0.0.1:<free port>/telegram, which the emulator posts to over
+        http."""
         assert mode in ("polling", "webhook")
         name = f"bot{len(self.bots) + 1}-{mode}"
         folder = self.workdir / name
@@ -515,7 +554,8 @@ class Fleet:
         values = {
             **_clean_environment(),
             "TELEGRAM_BOT_TOKEN": token or new_token(),
-            "TELEGRAM_API_BASE_URL": self.emulator.api_base_url,
+            # The replica's name in the path: the emulator records which process called.
+            "TELEGRAM_API_BASE_URL": f"{self.emulator.url}/r/{name}/bot",
             "DATABASE_URL": database_url,
             "CITY_ADMIN_IDS": ",".join(map(str, city_admins)),
             "SEED_EXAMPLE_DATA": "true",
@@ -528,16 +568,55 @@ class Fleet:
         bot = BotProcess(name, values["TELEGRAM_BOT_TOKEN"], mode, values, folder, self.emulator)
         if mode == "webhook":
             bot.webhook_port = free_port()
-            bot.webhook_secret = secrets.token_urlsafe(24)
+            bot.webhook_secret = webhook_secret or secrets.token_urlsafe(24)
+            own = f"https://127.0.0.1:{bot.webhook_port}{WEBHOOK_PATH}"
             values |= {
-                "WEBHOOK_URL": f"https://127.0.0.1:{bot.webhook_port}{WEBHOOK_PATH}",
+                "WEBHOOK_URL": webhook_url or own,
                 "WEBHOOK_LISTEN": "127.0.0.1",
                 "WEBHOOK_PORT": str(bot.webhook_port),
                 "WEBHOOK_SECRET_TOKEN": bot.webhook_secret,
             }
         values |= dict(env or {})
         self.bots.append(bot)
-        return bot.start(wait=wait)
+        return bot.start(ready=ready)
+
+    def replicas(
+        self,
+        count: int,
+        *,
+        database_url: str,
+        mode: str = "polling",
+        ready: Ready = "running",
+        **settings: Any,
+    ) -> list[BotProcess]:
+        """`count` processes of one bot (one token) on one database, started one after another.
+
+        Webhook mode: all register one WEBHOOK_URL, and the emulator, as the load balancer in
+        front of them, posts each update to the next replica in turn (skipping one that refuses
+        the connection, e.g. after `kill`): update 1 to the first, update 2 to the second, ..."""
+        token = new_token()
+        shared: dict[str, Any] = {}
+        if mode == "webhook":
+            shared = {
+                "webhook_url": f"https://replicas-{token.split(':')[0]}.e2e.invalid{WEBHOOK_PATH}",
+                "webhook_secret": secrets.token_urlsafe(24),
+            }
+        started: list[BotProcess] = []
+        for _ in range(count):
+            started.append(
+                self.start(
+                    database_url=database_url,
+                    mode=mode,
+                    token=token,
+                    ready=ready,
+                    **shared,
+                    **settings,
+                )
+            )
+            if mode == "webhook":
+                backends = [bot.webhook_address for bot in started]
+                self.emulator.proxy(shared["webhook_url"], backends)
+        return started
 
     def close(self) -> None:
         """SIGTERM to every running bot at once, then wait (SIGKILL after 15 s)."""

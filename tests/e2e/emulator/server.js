@@ -6,7 +6,9 @@
  *
  *   node server.js --port PORT [--host 127.0.0.1]
  *
- * The bot talks to http://HOST:PORT/bot<token>/<method> (TELEGRAM_API_BASE_URL=.../bot).
+ * The bot talks to http://HOST:PORT/bot<token>/<method> (TELEGRAM_API_BASE_URL=.../bot), or to
+ * http://HOST:PORT/r/<replica>/bot<token>/<method>: the same API, with every call recorded as
+ * made by <replica>, so replicas of one bot can share its token and still be told apart.
  * telegram-test-api keeps the messages (users' updates, the bot's messages and their edits)
  * and assigns the ids; the wrapper answers each Bot API method the way Telegram does:
  *
@@ -31,7 +33,10 @@
  *   POST /e2e/sendCallback {token, from, chat_id, message_id, data} -> {callback_query_id, update_id}
  *   GET  /e2e/calls?token=&since=&timeout=   the bot's calls after `since` (long-polls)
  *   GET  /e2e/messages?token=&chat_id=        the bot's messages in a chat as they stand now
- *   GET  /e2e/status?token=                   how often each method was called, the webhook
+ *   GET  /e2e/status?token=[&replica=]        how often each method was called, the webhook
+ *   POST /e2e/proxy {url, backends}  posts for the webhook `url` go to the backends in turn (a
+ *        load balancer in front of replicas); a backend that refuses the connection is skipped
+ *   POST /e2e/slow {token, method, seconds}  answer that method after a pause (0: at once)
  */
 
 const express = require('express');
@@ -91,6 +96,8 @@ const state = {
   userMessages: new Set(), // `${chat}:${message}` of the users' messages
   callbackChats: new Map(), // callback_query id -> chat id
   callWaiters: new Set(),
+  proxies: new Map(), // webhook url -> {backends, next}
+  slow: new Map(), // `${token}:${method}` -> milliseconds
 };
 
 // The package pushes user updates to a webhook with axios and throws when it fails; here every
@@ -308,11 +315,11 @@ function getUpdates(token, params, res) {
 
 // --- webhooks --------------------------------------------------------------------------------
 
-async function postUpdate(hook, update) {
+async function postTo(url, hook, update) {
   const headers = { 'content-type': 'application/json' };
   if (hook.secret) headers['X-Telegram-Bot-Api-Secret-Token'] = hook.secret;
   try {
-    const response = await fetch(hook.url.replace(/^https:/, 'http:'), {
+    const response = await fetch(url, {
       method: 'POST',
       headers,
       body: JSON.stringify(update),
@@ -325,6 +332,22 @@ async function postUpdate(hook, update) {
   }
 }
 
+// -> {status, backend}. Through a proxy: the next backend in turn, skipping refused ones.
+async function postUpdate(hook, update) {
+  const proxy = state.proxies.get(hook.url);
+  if (!proxy) {
+    return { status: await postTo(hook.url.replace(/^https:/, 'http:'), hook, update) };
+  }
+  let status = 'no backend';
+  for (let tried = 0; tried < proxy.backends.length; tried += 1) {
+    const backend = proxy.backends[proxy.next % proxy.backends.length];
+    proxy.next += 1;
+    status = await postTo(backend, hook, update);
+    if (status !== 'ECONNREFUSED') return { status, backend };
+  }
+  return { status };
+}
+
 async function deliverWebhook(token) {
   const hook = state.webhooks.get(token);
   if (!hook || hook.busy) return;
@@ -333,8 +356,8 @@ async function deliverWebhook(token) {
     while (state.webhooks.get(token) === hook) {
       const [next] = pendingUpdates(token, 1);
       if (!next) break;
-      const status = await postUpdate(hook, TelegramServer.formatUpdate(next));
-      hook.deliveries.push({ update_id: next.updateId, status });
+      const { status, backend } = await postUpdate(hook, TelegramServer.formatUpdate(next));
+      hook.deliveries.push({ update_id: next.updateId, status, backend });
       if (typeof status === 'number' && status >= 200 && status < 300) {
         confirm(token, next.updateId + 1);
       } else {
@@ -362,7 +385,7 @@ function parameters(req) {
   return params;
 }
 
-function record(token, method, params, files, outcome) {
+function record(token, replica, method, params, files, outcome) {
   state.seq += 1;
   let chatId = params.chat_id !== undefined ? Number(params.chat_id) : null;
   if (chatId === null && params.callback_query_id) {
@@ -371,6 +394,7 @@ function record(token, method, params, files, outcome) {
   state.calls.push({
     seq: state.seq,
     token,
+    replica,
     method,
     chat_id: chatId,
     params,
@@ -380,20 +404,35 @@ function record(token, method, params, files, outcome) {
   for (const waiter of [...state.callWaiters]) waiter(token);
 }
 
-function count(token, method) {
-  const counts = state.counts.get(token) || {};
-  counts[method] = (counts[method] || 0) + 1;
-  state.counts.set(token, counts);
+function count(token, replica, method) {
+  for (const key of [token, `${token}|${replica}`]) {
+    const counts = state.counts.get(key) || {};
+    counts[method] = (counts[method] || 0) + 1;
+    state.counts.set(key, counts);
+  }
 }
 
 function botApi(req, res, next) {
   const { token, method } = req.params;
+  const replica = req.params.replica || '';
+  const pause = state.slow.get(`${token}:${method}`) || 0;
+  if (pause > 0) {
+    setTimeout(() => answerBotApi(req, res, next, replica), pause);
+    return;
+  }
+  answerBotApi(req, res, next, replica);
+}
+
+function answerBotApi(req, res, next, replica) {
+  if (res.destroyed) return; // the bot gave up (or was killed) while the answer was slowed
+  const { token, method } = req.params;
   const handler = methods[method];
   if (!handler && method !== 'getUpdates') {
+    req.url = req.url.replace(/^\/r\/[^/]+/, '');
     next(); // telegram-test-api answers that the method is not supported
     return;
   }
-  count(token, method);
+  count(token, replica, method);
   const files = req.files || [];
   let params = {};
   try {
@@ -403,11 +442,13 @@ function botApi(req, res, next) {
       return;
     }
     const result = handler(token, params, files, res);
-    record(token, method, params, files, { result });
+    record(token, replica, method, params, files, { result });
     res.json({ ok: true, result });
   } catch (error) {
     if (!(error instanceof BotApiError)) throw error;
-    if (method !== 'getUpdates') record(token, method, params, files, { error: error.message });
+    if (method !== 'getUpdates') {
+      record(token, replica, method, params, files, { error: error.message });
+    }
     res.status(error.code).json({ ok: false, error_code: error.code, description: error.message });
   }
 }
@@ -477,10 +518,11 @@ function chatMessages(req, res) {
 function status(req, res) {
   const token = String(req.query.token);
   const hook = state.webhooks.get(token);
+  const key = req.query.replica === undefined ? token : `${token}|${req.query.replica}`;
   res.json({
     ok: true,
     result: {
-      methods: state.counts.get(token) || {},
+      methods: state.counts.get(key) || {},
       webhook: hook ? { url: hook.url, deliveries: hook.deliveries } : null,
       pending_update_count: pendingUpdates(token).length,
       polling: state.pollers.has(token),
@@ -497,7 +539,17 @@ app.get('/e2e/calls', waitForCalls);
 app.get('/e2e/messages', chatMessages);
 app.get('/e2e/status', status);
 app.get('/e2e/health', (req, res) => res.json({ ok: true }));
-app.all('/bot:token/:method', multer({ storage: multer.memoryStorage() }).any(), botApi);
+app.post('/e2e/proxy', (req, res) => {
+  state.proxies.set(String(req.body.url), { backends: req.body.backends.map(String), next: 0 });
+  res.json({ ok: true, result: true });
+});
+app.post('/e2e/slow', (req, res) => {
+  state.slow.set(`${req.body.token}:${req.body.method}`, Number(req.body.seconds) * 1000);
+  res.json({ ok: true, result: true });
+});
+const uploads = multer({ storage: multer.memoryStorage() }).any();
+app.all('/bot:token/:method', uploads, botApi);
+app.all('/r/:replica/bot:token/:method', uploads, botApi);
 app.use(tg.webServer); // everything else: the package (it refuses unsupported methods)
 
 const host = option('host', '127.0.0.1');
