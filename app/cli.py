@@ -168,7 +168,7 @@ def _chat(settings: Settings) -> int:
 
 async def _offline(command: str, args: argparse.Namespace, services: Services) -> int:
     try:
-        await services.start()
+        await services.start(bot=False)
         if command == "migrate":
             print("Databasen är uppdaterad.")
             return 0

@@ -18,8 +18,6 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
-from telegram import Bot
-from telegram.error import TelegramError
 
 from bot.config import Settings
 from bot.i18n import translator
@@ -42,6 +40,9 @@ def add_parser(commands: Any) -> None:
 
 async def bot_username(settings: Settings) -> str | None:
     """`getMe` when a token is set (falls back to the setting if Telegram cannot be reached)."""
+    from telegram import Bot  # only here: the other commands need no Telegram library
+    from telegram.error import TelegramError
+
     from_get_me = None
     if settings.has_token and settings.telegram_bot_token is not None:
         token = settings.telegram_bot_token.get_secret_value()

@@ -17,22 +17,17 @@ import asyncio
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import httpx
-
-from bot.runtime import Services
-from bot.services.csv_formats import FileKind, read_file
-from bot.services.register_client import (
-    CONCURRENCY,
-    RegisterUnavailable,
-    fetch_units,
-    register_client,
-)
-from bot.services.register_format import RegisterUnit, parse_saved, parse_units
-from bot.services.register_import import RegisterImport, RegisterReport
 from knowledge.directory import HOME_MUNICIPALITY
 from knowledge.errors import KnowledgeError
+
+if TYPE_CHECKING:  # httpx and the register modules load when a register command runs
+    import httpx
+
+    from bot.runtime import Services
+    from bot.services.register_format import RegisterUnit
+    from bot.services.register_import import RegisterReport
 
 LISTED = 25  # names shown per section of the report; the rest are counted
 BAR = 30
@@ -46,7 +41,7 @@ def add_parsers(commands: Any) -> None:
     register.add_argument("--municipality", default=HOME_MUNICIPALITY, help="kommunkod (0180)")
     register.add_argument("--file", type=Path, help="ett sparat svar (JSON) i stället för nätet")
     register.add_argument("--save", type=Path, help="spara det hämtade svaret som JSON")
-    register.add_argument("--concurrency", type=int, default=CONCURRENCY, help="samtidiga anrop")
+    register.add_argument("--concurrency", type=int, help="samtidiga anrop (standard: 4)")
     check = commands.add_parser(
         "check-directory", help="skolor vars område inte stämmer med var de ligger"
     )
@@ -72,6 +67,9 @@ async def read_units(
     args: argparse.Namespace, *, transport: httpx.AsyncBaseTransport | None = None
 ) -> tuple[list[RegisterUnit], bool]:
     """The units and whether they are the whole municipality (a live list always is)."""
+    from bot.services.register_client import CONCURRENCY, fetch_units, register_client
+    from bot.services.register_format import parse_saved, parse_units
+
     if args.file is not None:
         try:
             raw = await asyncio.to_thread(args.file.read_bytes)
@@ -82,7 +80,10 @@ async def read_units(
         return parse_saved(str(args.file), raw)
     async with register_client(transport=transport) as client:
         responses = await fetch_units(
-            client, args.municipality, concurrency=args.concurrency, progress=ProgressBar()
+            client,
+            args.municipality,
+            concurrency=args.concurrency or CONCURRENCY,
+            progress=ProgressBar(),
         )
     if args.save is not None:
         import json
@@ -98,6 +99,9 @@ async def import_register(
     *,
     transport: httpx.AsyncBaseTransport | None = None,
 ) -> int:
+    from bot.services.register_client import RegisterUnavailable
+    from bot.services.register_import import RegisterImport
+
     try:
         units, complete = await read_units(args, transport=transport)
     except RegisterUnavailable as error:
@@ -141,6 +145,8 @@ def print_report(report: RegisterReport, municipality: str | None) -> None:
 
 async def check_directory(services: Services, files: list[Path]) -> int:
     """Print every school whose stated area (or stadsdel) is not where its coordinates lie."""
+    from bot.services.csv_formats import FileKind, read_file
+
     index = services.index
     assert index.home is not None
     city = index.home.city_map

@@ -15,8 +15,6 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Final
 
-from telegram.error import InvalidToken, NetworkError
-
 from bot.config import Settings
 from bot.faults import database_unreachable, describe
 
@@ -30,6 +28,9 @@ class StartupFailed(RuntimeError):
 
 
 def telegram_unreachable(error: BaseException) -> bool:
+    # Imported here: the command line uses this module without the Telegram library.
+    from telegram.error import InvalidToken, NetworkError
+
     return isinstance(error, NetworkError) and not isinstance(error, InvalidToken)
 
 

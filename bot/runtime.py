@@ -6,6 +6,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from bot.clock import SYSTEM_CLOCK, Clock
@@ -24,9 +25,18 @@ from bot.services.home import shipped_home_finder
 from bot.services.usage import UsageBuffer
 from bot.services.users import LanguageCache
 from knowledge.directory import Geography, shipped_geography
-from knowledge.guide import Guide, shipped_guide
+
+if TYPE_CHECKING:
+    from knowledge.guide import Guide
 
 log = logging.getLogger(__name__)
+
+
+def shipped_guide() -> Guide:
+    """The shipped guide; its loader (YAML, checks) is imported when the guide is first used."""
+    from knowledge.guide import shipped_guide as load
+
+    return load()
 
 
 @dataclass
@@ -84,9 +94,16 @@ class Services:
             self._guide = self.load_guide()
         return self._guide
 
-    async def start(self) -> None:
-        """Check the guide, migrate, sync the geography, seed an empty directory, index it."""
-        _ = self.guide  # a broken guide YAML stops the start (KnowledgeError: file, line, field)
+    async def start(self, *, bot: bool = True) -> None:
+        """Check the guide, migrate, sync the geography, seed an empty directory, index it.
+
+        `bot=False` (a command-line command) skips what only the running bot needs up front:
+        checking the guide and reading the maps for pins and postcodes (both load on first use).
+        """
+        if bot:
+            _ = self.guide  # a broken guide YAML stops the start (KnowledgeError: file, line)
+            if self.index.home is not None:
+                self.index.home.warm()
         await self.database.migrate()
         async with self.database.transaction() as session:
             await sync_geography(session, self.geography)

@@ -7,12 +7,13 @@ home. A pin is used for one answer and forgotten: nothing here stores or logs a 
 from __future__ import annotations
 
 from dataclasses import dataclass
-
-from shapely import STRtree
-from shapely.geometry import Point, Polygon
-from shapely.prepared import PreparedGeometry, prep
+from typing import TYPE_CHECKING
 
 from knowledge.home_maps import StadsdelShape
+
+if TYPE_CHECKING:  # shapely loads with the first map (a pin, an import with coordinates)
+    from shapely.geometry import Polygon
+    from shapely.prepared import PreparedGeometry
 
 # Latitude/longitude that can be a place on Earth; anything else is not a coordinate.
 MAX_LATITUDE = 90.0
@@ -35,6 +36,10 @@ class CityMap:
     """Point-in-polygon over the stadsdelar; a query touches only the few nearby polygons."""
 
     def __init__(self, shapes: tuple[StadsdelShape, ...]) -> None:
+        from shapely import STRtree
+        from shapely.geometry import Polygon
+        from shapely.prepared import prep
+
         self._shapes = shapes
         polygons = [Polygon(shape.rings[0], shape.rings[1:]) for shape in shapes]
         self._tree = STRtree(polygons)
@@ -48,6 +53,8 @@ class CityMap:
 
         A point on a shared border belongs to the first polygon (in file order) that covers it.
         """
+        from shapely.geometry import Point
+
         if not is_coordinate(lat, lon):
             return None
         point = Point(lon, lat)

@@ -14,8 +14,9 @@ never the number or the coordinates.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property
 
 from bot.services.geo import CityMap
 from bot.services.lookup import EntryKind, IndexEntry, LookupResult, Match, Outcome
@@ -68,14 +69,27 @@ def find_postcode(text: str) -> str | None:
 class HomeFinder:
     """Pins through the stadsdel polygons, postcodes through the national postcode list."""
 
-    def __init__(self, maps: HomeMaps, geography: Geography) -> None:
-        self._maps = maps
-        self._map = CityMap(maps.shapes)
+    def __init__(self, maps: HomeMaps | Callable[[], HomeMaps], geography: Geography) -> None:
+        """`maps` or a loader for them: the polygons and postcodes are read on first use (the
+        bot warms them at start; a command-line lookup of a school name never needs them)."""
+        self._load = maps if callable(maps) else lambda: maps
         self._areas = {area.id: area.name for area in geography.areas}
+
+    @cached_property
+    def _maps(self) -> HomeMaps:
+        return self._load()
+
+    @cached_property
+    def _map(self) -> CityMap:
+        return CityMap(self._maps.shapes)
 
     @property
     def city_map(self) -> CityMap:
         return self._map
+
+    def warm(self) -> None:
+        """Read the maps and build the polygon tree now, not on the first pin."""
+        _ = self._map
 
     def by_location(self, lat: float, lon: float) -> HomeLookup:
         placed = self._map.locate(lat, lon)
@@ -114,5 +128,5 @@ class HomeFinder:
 
 @cache
 def shipped_home_finder() -> HomeFinder:
-    """Built once per process: the polygons and 15,000 postcodes are read at start-up."""
-    return HomeFinder(shipped_home_maps(), shipped_geography())
+    """Built once per process: the polygons and 15,000 postcodes are read on first use."""
+    return HomeFinder(shipped_home_maps, shipped_geography())
