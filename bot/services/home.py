@@ -70,8 +70,8 @@ class HomeFinder:
     """Pins through the stadsdel polygons, postcodes through the national postcode list."""
 
     def __init__(self, maps: HomeMaps | Callable[[], HomeMaps], geography: Geography) -> None:
-        """`maps` or a loader for them: the polygons and postcodes are read on first use (the
-        bot warms them at start; a command-line lookup of a school name never needs them)."""
+        """`maps` or a loader for them: the polygons and postcodes are read on first use (a
+        lookup of a name never needs them)."""
         self._load = maps if callable(maps) else lambda: maps
         self._areas = {area.id: area.name for area in geography.areas}
 
@@ -86,10 +86,6 @@ class HomeFinder:
     @property
     def city_map(self) -> CityMap:
         return self._map
-
-    def warm(self) -> None:
-        """Read the maps and build the polygon tree now, not on the first pin."""
-        _ = self._map
 
     def by_location(self, lat: float, lon: float) -> HomeLookup:
         placed = self._map.locate(lat, lon)
