@@ -191,8 +191,15 @@ class Call:
 
 
 def shown(calls: list[Call]) -> list[str]:
-    """The texts of the messages the bot sent or edited."""
-    return [c.text for c in calls if c.method in ("sendMessage", "editMessageText")]
+    """The texts of the messages the bot sent or edited (not those Telegram refused)."""
+    return [
+        c.text for c in calls if c.method in ("sendMessage", "editMessageText") and not c.error
+    ]
+
+
+def refused(calls: list[Call]) -> list[str]:
+    """The calls the emulator refused as Telegram would (method: Telegram's description)."""
+    return [f"{c.method}: {c.error}" for c in calls if c.error]
 
 
 def buttons(message: Mapping[str, Any]) -> list[tuple[str, str]]:
@@ -205,6 +212,7 @@ def buttons(message: Mapping[str, Any]) -> list[tuple[str, str]]:
 
 
 def showed_something(calls: list[Call]) -> bool:
+    """The default end of a wait: the bot sent or edited a message (or tried: refused too)."""
     return any(c.method in SHOWING for c in calls)
 
 

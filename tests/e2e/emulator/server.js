@@ -19,6 +19,10 @@
  *  - JSON-valued parameters (reply_markup, link_preview_options, ...) come back as objects:
  *    python-telegram-bot fails on the string the package echoes back;
  *  - deleteMessage returns true (400 for an unknown or already deleted message);
+ *  - what Telegram refuses is refused with its 400: HTML it cannot parse (unknown tags, tags
+ *    not closed), a text over 4096 characters (after parsing) or empty, a caption over 1024,
+ *    callback data over 64 bytes, an edit that changes nothing ("message is not modified"),
+ *    a command menu or a bot description outside Telegram's limits;
  *  - callback queries carry chat_instance and answerCallbackQuery returns true;
  *  - getUpdates long-polls (timeout), honours offset (an update is dropped only when a later
  *    call confirms it, so a bot killed mid-update gets it again) and answers 409 to a poller
@@ -167,8 +171,74 @@ function asTelegramMessage(entry) {
   return message;
 }
 
+// --- what Telegram refuses to send ------------------------------------------------------------
+
+// parse_mode HTML: the tags Telegram knows (https://core.telegram.org/bots/api#html-style).
+const HTML_TAGS = new Set(['b', 'strong', 'i', 'em', 'u', 'ins', 's', 'strike', 'del', 'span',
+  'tg-spoiler', 'a', 'tg-emoji', 'code', 'pre', 'blockquote']);
+const HTML_ENTITIES = {
+  lt: '<', gt: '>', amp: '&', quot: '"',
+};
+const TOKEN = /<(\/?)([^\s>/]*)[^>]*>|<|&(#x[0-9a-fA-F]+|#[0-9]+|lt|gt|amp|quot);/g;
+
+// The text as the user sees it (tags parsed, entities decoded), or a 400 as Telegram answers.
+function visibleText(text, parseMode) {
+  if (String(parseMode || '').toUpperCase() !== 'HTML') return text;
+  const open = [];
+  let visible = '';
+  let last = 0;
+  for (const match of text.matchAll(TOKEN)) {
+    visible += text.slice(last, match.index);
+    last = match.index + match[0].length;
+    const [whole, closing, rawName, entity] = match;
+    const name = (rawName || '').toLowerCase();
+    const at = `at byte offset ${Buffer.byteLength(text.slice(0, match.index))}`;
+    if (entity !== undefined) {
+      visible += HTML_ENTITIES[entity] || '?';
+    } else if (whole === '<' || !HTML_TAGS.has(name)) {
+      throw new BotApiError(400, `Bad Request: can't parse entities: Unsupported start tag "${name}" ${at}`);
+    } else if (!closing) {
+      open.push(name);
+    } else if (open[open.length - 1] === name) {
+      open.pop();
+    } else {
+      const expected = open.length ? open[open.length - 1] : '';
+      throw new BotApiError(400, `Bad Request: can't parse entities: Unmatched end tag ${at}, expected "</${expected}>", found "</${name}>"`);
+    }
+  }
+  if (open.length) {
+    throw new BotApiError(400, `Bad Request: can't parse entities: Can't find end tag corresponding to start tag "${open[open.length - 1]}"`);
+  }
+  return visible + text.slice(last);
+}
+
+function checkText(params, field, limit) {
+  const text = params[field];
+  if (text === undefined && field === 'caption') return;
+  const visible = visibleText(String(text === undefined ? '' : text), params.parse_mode);
+  if (field === 'text' && !visible.trim()) throw new BotApiError(400, 'Bad Request: message text is empty');
+  if (visible.length > limit) {
+    throw new BotApiError(400, `Bad Request: message ${field === 'text' ? 'is' : 'caption is'} too long`);
+  }
+}
+
+function checkMarkup(params) {
+  const markup = params.reply_markup;
+  for (const row of (markup && markup.inline_keyboard) || []) {
+    for (const button of row) {
+      const data = button.callback_data;
+      if (data !== undefined && (Buffer.byteLength(String(data)) > 64 || String(data) === '')) {
+        throw new BotApiError(400, 'Bad Request: BUTTON_DATA_INVALID');
+      }
+    }
+  }
+}
+
 function addBotMessage(token, params) {
   if (params.chat_id === undefined) throw new BotApiError(400, 'Bad Request: chat_id is empty');
+  if (params.photo || params.document) checkText(params, 'caption', 1024);
+  else if (!params.contact) checkText(params, 'text', 4096);
+  checkMarkup(params);
   tg.addBotMessage(params, token);
   return asTelegramMessage(tg.storage.botMessages[tg.storage.botMessages.length - 1]);
 }
@@ -185,6 +255,14 @@ const TRUE_METHODS = [
   'setMyName', 'setChatMenuButton', 'setMyDefaultAdministratorRights', 'sendChatAction',
   'leaveChat', 'answerInlineQuery', 'close', 'logOut',
 ];
+
+const NOT_MODIFIED = 'Bad Request: message is not modified: specified new message content and '
+  + 'reply markup are exactly the same as a current content and reply markup of the message';
+
+function sameMarkup(stored, params) {
+  const inline = (markup) => JSON.stringify((markup && markup.inline_keyboard) || null);
+  return inline(stored.reply_markup) === inline(params.reply_markup);
+}
 
 function editTarget(params) {
   if (params.inline_message_id) return null; // inline messages: Telegram answers true
@@ -214,8 +292,13 @@ const methods = {
     return addBotMessage(token, { ...params, contact });
   },
   editMessageText: (token, params) => {
+    checkText(params, 'text', 4096);
+    checkMarkup(params);
     const entry = editTarget(params);
     if (!entry) return true;
+    if (entry.message.text === params.text && sameMarkup(entry.message, params)) {
+      throw new BotApiError(400, NOT_MODIFIED);
+    }
     tg.editMessageText(params);
     if (params.reply_markup === undefined) delete entry.message.reply_markup;
     if (params.link_preview_options === undefined) delete entry.message.link_preview_options;
@@ -223,8 +306,10 @@ const methods = {
     return asTelegramMessage(entry);
   },
   editMessageReplyMarkup: (token, params) => {
+    checkMarkup(params);
     const entry = editTarget(params);
     if (!entry) return true;
+    if (sameMarkup(entry.message, params)) throw new BotApiError(400, NOT_MODIFIED);
     if (params.reply_markup === undefined) delete entry.message.reply_markup;
     else tg.editMessageReplyMarkup(params);
     entry.message.edit_date = now();
@@ -275,6 +360,31 @@ const methods = {
   },
 };
 for (const name of TRUE_METHODS) methods[name] = () => true;
+
+// The command menu and the profile texts, with Telegram's limits.
+methods.setMyCommands = (token, params) => {
+  const commands = params.commands || [];
+  if (!Array.isArray(commands) || commands.length > 100) {
+    throw new BotApiError(400, 'Bad Request: too many commands');
+  }
+  for (const { command, description } of commands) {
+    if (!/^[a-z0-9_]{1,32}$/.test(String(command))) {
+      throw new BotApiError(400, 'Bad Request: BOT_COMMAND_INVALID');
+    }
+    if (!description || String(description).length > 256) {
+      throw new BotApiError(400, 'Bad Request: command description is invalid');
+    }
+  }
+  return true;
+};
+const limited = (field, limit) => (token, params) => {
+  if (String(params[field] || '').length > limit) {
+    throw new BotApiError(400, `Bad Request: ${field} is too long`);
+  }
+  return true;
+};
+methods.setMyDescription = limited('description', 512);
+methods.setMyShortDescription = limited('short_description', 120);
 
 // --- getUpdates: long polling with offsets ---------------------------------------------------
 
