@@ -34,6 +34,7 @@ from app.jobs import (
     remind_handover_day,
     remind_stale,
 )
+from app.leadership import LeaderJobQueue, leadership_of, on_every_instance
 from app.persistence import DerivedConversationPersistence
 from app.startup import start_database, start_telegram
 from bot.config import Settings
@@ -59,6 +60,7 @@ from handlers import (
     questions,
     sharing,
     start,
+    stored_conversation,
 )
 from handlers.common import BotContext, BotData, on_error
 
@@ -79,6 +81,9 @@ class KontaktlotsenApplication(
     """
 
     _services_started = False
+    # Read the user's conversation states before every update: set when several replicas
+    # take updates (webhook mode on PostgreSQL), see handlers.stored_conversation.
+    per_update_states = False
 
     async def initialize(self) -> None:
         services = self.bot_data.services
@@ -90,6 +95,7 @@ class KontaktlotsenApplication(
                 raise
             self._services_started = True
         await start_telegram(services.settings, super().initialize)
+        await stored_conversation.reload_states(self)  # wizards' answers too
         await set_command_menus(self)
         await set_profile(self)
 
@@ -134,6 +140,7 @@ async def set_profile(application: KontaktlotsenApplication) -> None:
         )
 
 
+@on_every_instance  # each instance has its own index
 async def refresh_directory(context: BotContext) -> None:
     """Rebuild the lookup index and the contact cards when another process changed them."""
     await context.services.refresh()
@@ -172,6 +179,8 @@ def _builder(
         ApplicationBuilder()
         .application_class(KontaktlotsenApplication)
         .context_types(context_types)
+        # Scheduled jobs run on the instance that leads (app.leadership).
+        .job_queue(LeaderJobQueue())
         .token(token.get_secret_value() if token and settings.has_token else OFFLINE_TOKEN)
         .base_url(settings.telegram_api_base_url)
         .defaults(
@@ -186,14 +195,17 @@ def _builder(
         builder = builder.request(request).get_updates_request(request)
     if rate_limit:
         builder = builder.rate_limiter(AIORateLimiter())
-    # Conversation states come back after a restart, derived from each feature's own table.
+    # Conversation states come back after a restart, derived from each feature's own table
+    # (and are read again before every update: handlers.stored_conversation).
+    wizards = (handover.KEY, absence.KEY, planned.KEY)
     return builder.persistence(
         DerivedConversationPersistence(
             services.database,
             {
                 questions.CONVERSATION_NAME: lambda session: questions.stored_conversations(
                     session, services.guide
-                )
+                ),
+                **{name: stored_conversation.WizardStore(name).restore for name in wizards},
             },
         )
     )
@@ -224,6 +236,9 @@ def register_handlers(application: KontaktlotsenApplication) -> None:
     ]
     # Groups -2 and -1 run before every other handler: a personnummer never reaches them
     # (-2, every kind of update), and only private chats do (-1: groups are left, edits ignored).
+    # Group -3 first reads the user's conversation states from the database: another replica,
+    # or this one before a restart, may have handled the previous step.
+    application.add_handler(stored_conversation.build_handler(), group=-3)
     application.add_handler(privacy_guard.build_handler(), group=-2)
     application.add_handler(chat_rules.build_handler(), group=-1)
     for handlers in handler_groups:
@@ -253,6 +268,7 @@ def schedule_jobs(application: KontaktlotsenApplication, services: Services) -> 
         settings.default_language,
         timezone=settings.timezone,
         clock=services.clock,
+        leadership=leadership_of(application),
     )
     at_start_up = {"misfire_grace_time": None}
     for callback, interval, data in (

@@ -46,6 +46,7 @@ from telegram import Bot
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 
+from app.leadership import Leadership, on_takeover
 from bot.clock import SYSTEM_CLOCK, Clock, as_utc
 from bot.db import Database, announce
 from bot.i18n import pick_language, translator
@@ -180,8 +181,11 @@ class OutboxWorker:
         concurrency: int = CONCURRENCY,
         owner: LeaseOwner | None = None,
         is_alive: Callable[[int], bool] = pid_alive,
+        leadership: Leadership | None = None,
     ) -> None:
         self.database = database
+        self.leadership = leadership or Leadership()
+        self._reclaimed_term = 0
         self.owner = owner or this_process()
         self.is_alive = is_alive
         self._reclaimed = False
@@ -207,9 +211,9 @@ class OutboxWorker:
         # in the database, but already sit in this run's queue and must not be sent.
         blocked: set[int] = set()
         async with self._running:
-            if not self._reclaimed:
+            if not self._reclaimed or self._reclaimed_term != self.leadership.term:
                 await self._reclaim_dead()
-            while True:
+            while self.leadership.is_leader:
                 now = self.clock.now()
                 async with self.database.transaction() as session:
                     items = await outbox.claim_due(
@@ -219,6 +223,7 @@ class OutboxWorker:
                 if not items:
                     return report
                 await self._send_all(bot, items, report, blocked)
+            return report
 
     async def _send_all(
         self, bot: Bot, items: list[OutboxItem], report: DeliveryReport, blocked: set[int]
@@ -228,7 +233,8 @@ class OutboxWorker:
             queue.put_nowait(item)
 
         async def sender() -> None:
-            while not queue.empty():
+            # An instance that stops leading sends no more: the new leader takes the rows.
+            while not queue.empty() and self.leadership.is_leader:
                 await self._deliver(bot, queue.get_nowait(), report, blocked)
                 await self._renew_if_due()
 
@@ -291,14 +297,22 @@ class OutboxWorker:
         return self.owner.label
 
     async def _reclaim_dead(self) -> None:
-        """Free the rows leased to dead processes on this host (a restart after a crash)."""
+        """Free the rows leased to dead processes on this host (a restart after a crash).
+
+        Among elected instances (`app.leadership`) only the leader delivers, so a new leader
+        frees every other owner's rows at once: that owner died or lost the lock, and stopped.
+        """
         async with self.database.transaction() as session:
             owners = await outbox.lease_owners(session, self.clock.now())
-            dead = dead_owners(owners, self.owner, self.is_alive)
+            if self.leadership.elected:
+                dead = [owner for owner in owners if owner != self.label]
+            else:
+                dead = dead_owners(owners, self.owner, self.is_alive)
             freed = await outbox.release_leases(session, dead)
         if freed:
             log.info("Outbox: took over %d notifications left by a stopped process", freed)
         self._reclaimed = True
+        self._reclaimed_term = self.leadership.term
 
     async def _renew_if_due(self) -> None:
         now = self.clock.now()
@@ -373,6 +387,7 @@ def outbox_worker(job_data: object) -> OutboxWorker:
     return job_data
 
 
+@on_takeover  # the old leader's rows at once, not at the next interval
 async def deliver_outbox(context: BotContext) -> None:
     """JobQueue callback: deliver what is due."""
     assert context.job is not None

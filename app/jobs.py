@@ -16,8 +16,8 @@ The follow-up model and data protection:
   cause in a user's transaction to tie them to. Each message sent counts as an
   `agreement_reminder_sent` event for every area it names.
 * `purge_expired` (daily): finished notifications, guides abandoned for GUIDE_IDLE_HOURS (their
-  path says which answers a user gave) and, when configured, old audit entries are deleted, see
-  `bot.services.retention`.
+  path says which answers a user gave), admin wizards abandoned for a day (`wizard_sessions`)
+  and, when configured, old audit entries are deleted, see `bot.services.retention`.
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ from telegram import Bot
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
 
+from app.leadership import on_takeover
 from bot.i18n import Translator, pick_language, translator
 from bot.models import UsageEvent
 from bot.runtime import Services
@@ -120,6 +121,8 @@ async def purge_expired(context: BotContext) -> None:
             purged.audit_events,
             purged.guide_sessions,
         )
+    if purged.wizard_sessions:
+        log.info("Deleted %d abandoned wizards", purged.wizard_sessions)
 
 
 HANDOVER_DAY_INTERVAL_SECONDS = 15 * 60
@@ -140,6 +143,7 @@ async def queue_stale_reminders(services: Services) -> int:
         )
 
 
+@on_takeover  # as at a start-up; the dedupe keys make a second run queue nothing
 async def remind_handover_day(context: BotContext) -> None:
     """JobQueue callback: on its day, announce a handover recorded in advance."""
     queued = await queue_handover_day_reminders(context.services)

@@ -10,11 +10,18 @@ the same event loop and stops with the bot:
   WEBHOOK_LISTEN:WEBHOOK_PORT at WEBHOOK_URL's path, with `/healthz` and `/metrics` beside it.
   The webhook is (re)registered with the secret token at every start and left registered at
   stop, so Telegram keeps the updates that arrive during a restart.
+
+Several instances on one PostgreSQL database elect a leader (`app.leadership`): in polling
+mode only the leader polls, the others wait as hot standbys (initialised, serving /healthz)
+and take over within a few seconds when it dies; in webhook mode every replica takes updates
+and only the scheduled jobs wait for leadership. On a SQLite file a second instance refuses
+to start.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import signal
 import sys
@@ -24,9 +31,11 @@ from telegram import Update
 from telegram.request import BaseRequest
 
 from app.application import build_application
+from app.leadership import AnotherInstanceRunning, Election, election_for, leadership_of
 from app.metrics import Metrics
 from app.web import WebhookRoute, WebServer
 from bot.config import Settings
+from handlers.stored_conversation import reload_states
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +63,14 @@ class BotService:
         self.metrics.install(self.application)
         self.server: WebServer | None = None
         self.port: int | None = None  # where the HTTP server listens, once started
+        self.leadership = leadership_of(self.application)
+        self.election: Election = election_for(settings.database_url, self.leadership)
+        # Behind a load balancer the previous step may have reached another replica.
+        self.application.per_update_states = webhook and not self._on_sqlite()
+        self._polling: asyncio.Task[None] | None = None
+
+    def _on_sqlite(self) -> bool:
+        return bool(self.application.bot_data.services.database.is_sqlite)
 
     def _route(self) -> WebhookRoute | None:
         secret = self.settings.webhook_secret_token
@@ -62,9 +79,15 @@ class BotService:
         return WebhookRoute(self.settings.webhook_path, secret.get_secret_value())
 
     async def start(self) -> None:
-        """Migrate and start the services, the HTTP server, then take updates."""
+        """Join the election, migrate and start the services and the HTTP server, then take
+        updates (polling: once this instance leads)."""
         settings = self.settings
-        await self.application.initialize()
+        await self.election.start()  # SQLite: AnotherInstanceRunning when one runs already
+        try:
+            await self.application.initialize()
+        except BaseException:
+            await self.election.stop()
+            raise
         if self.webhook:
             self.server = WebServer(self.application, self.metrics, self._route())
             self.port = await self.server.start(settings.webhook_listen, settings.webhook_port)
@@ -79,12 +102,32 @@ class BotService:
             if settings.metrics_port is not None:
                 self.server = WebServer(self.application, self.metrics)
                 self.port = await self.server.start(settings.metrics_listen, settings.metrics_port)
-            await self.application.updater.start_polling(allowed_updates=ALLOWED_UPDATES)
         await self.application.start()
+        if not self.webhook:
+            self._polling = asyncio.create_task(self._poll_while_leading(), name="polling")
         log.info("Kontaktlotsen runs (%s)", "webhook" if self.webhook else "polling")
+
+    async def _poll_while_leading(self) -> None:
+        """Poll while this instance leads; stand by while another does."""
+        updater = self.application.updater
+        while True:
+            if not self.leadership.is_leader:
+                log.info("Standing by: another instance polls Telegram")
+            await self.leadership.wait_until(True)
+            # The dead leader's conversations moved on since this instance started.
+            await reload_states(self.application)
+            await updater.start_polling(allowed_updates=ALLOWED_UPDATES)
+            log.info("Polling Telegram")
+            await self.leadership.wait_until(False)
+            await updater.stop()
 
     async def stop(self) -> None:
         """Stop taking updates, finish what is running, stop the server and the services."""
+        if self._polling is not None:
+            self._polling.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._polling
+            self._polling = None
         if self.application.updater.running:
             await self.application.updater.stop()
         if self.application.running:
@@ -92,6 +135,7 @@ class BotService:
         if self.server is not None:
             await self.server.stop()
         await self.application.shutdown()
+        await self.election.stop()
 
 
 async def serve(service: BotService) -> None:
@@ -122,5 +166,15 @@ def run(settings: Settings, *, webhook: bool) -> int:
             file=sys.stderr,
         )
         return 2
-    asyncio.run(serve(service))
+    try:
+        asyncio.run(serve(service))
+    except AnotherInstanceRunning as error:
+        log.error("%s", error)
+        print(
+            "En annan Kontaktlotsen kör redan mot samma SQLite-databas "
+            f"({error.lock_path}). Stoppa den först, eller använd PostgreSQL för flera "
+            "instanser – se docs/drift.md.",
+            file=sys.stderr,
+        )
+        return 2
     return 0

@@ -28,6 +28,7 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import StaticPool
 
+from bot import locks
 from bot.clock import CLOCK_KEY, SYSTEM_CLOCK, Clock
 
 if TYPE_CHECKING:  # Alembic (with Mako) loads only when the schema is behind, or for `doctor`
@@ -135,11 +136,19 @@ class Database:
                 listener(fact)
 
     async def migrate(self) -> None:
-        """Bring the schema to the newest revision (Alembic loads only when it is behind)."""
+        """Bring the schema to the newest revision (Alembic loads only when it is behind).
+
+        On PostgreSQL under an advisory lock held until the transaction ends: replicas that
+        start together migrate one after another, and the later ones find nothing to do.
+        """
         level = await self._current_level(code_heads())
         if level.at_head:
             return
         async with self.engine.begin() as connection:
+            if not self.is_sqlite:
+                await connection.execute(
+                    text("SELECT pg_advisory_xact_lock(:key)"), {"key": locks.MIGRATIONS}
+                )
             await connection.run_sync(_upgrade_to_head)
 
     async def _current_level(self, heads: frozenset[str]) -> SchemaLevel:

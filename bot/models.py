@@ -409,6 +409,29 @@ class GuideSession(Base):
         return f"GuideSession({self.user_id})"
 
 
+class WizardSession(Base):
+    """Where a user is in an admin wizard (or a pending question), so that any replica can
+    answer the next step and a restart resumes it (`bot.services.wizard_sessions`).
+
+    `answers` holds what the admin has answered so far: the scope, and the name, title, phone,
+    e-mail and dates of a contact person. Never anything about a child: the wizards do not ask
+    for it. A row goes when the wizard ends; an abandoned one when `expires_at` has passed
+    (the housekeeping job).
+    """
+
+    __tablename__ = "wizard_sessions"
+
+    user_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    chat_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    state: Mapped[int] = mapped_column(Integer)
+    answers: Mapped[dict[str, Any]] = mapped_column(JSON)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+
+    def __repr__(self) -> str:
+        return f"WizardSession({self.user_id}, {self.name})"
+
+
 # --- Follow-up figures and installation keys (issue 5) -----------------------------------------
 
 

@@ -57,6 +57,7 @@ from bot.services.errors import (
 )
 from bot.services.lookup import is_too_long
 from bot.services.parsing import digits, parse_int
+from bot.services.wizard_sessions import StoredWizard, end_wizard, load_wizard, save_wizard
 from handlers import menus
 from handlers.admin_common import actor_of, refuse, run_button
 from handlers.common import Action, BotContext, reply, user_action
@@ -340,8 +341,13 @@ async def _ask_for_user(
         await reply(update, tr._("Skriv till exempel: /behorighet ge Kungsholmen"))
         return
     request_id = secrets.randbelow(2**31 - 1) + 1
-    assert context.user_data is not None
-    context.user_data[PICK_KEY] = {"request_id": request_id, "area_id": area_id}
+    # In the database, not in memory: the picked person may reach another replica.
+    await save_wizard(
+        action.session,
+        *_user_and_chat(update),
+        PICK_KEY,
+        StoredWizard(0, {"request_id": request_id, "area_id": area_id}),
+    )
     picker = KeyboardButton(
         tr._("Välj person"),
         request_users=KeyboardButtonRequestUsers(
@@ -358,15 +364,21 @@ async def _ask_for_user(
     )
 
 
+def _user_and_chat(update: Update) -> tuple[int, int]:
+    assert update.effective_user is not None and update.effective_chat is not None
+    return update.effective_user.id, update.effective_chat.id
+
+
 async def picked_user(update: Update, context: BotContext) -> None:
     """The person picked with the button: give them the role (audited), and their menu."""
     message = update.message
     assert message is not None and message.users_shared is not None
-    assert context.user_data is not None
-    pending = context.user_data.pop(PICK_KEY, None)
     shared = message.users_shared
     async with user_action(update, context) as action:
         tr = action.tr
+        stored = await load_wizard(action.session, *_user_and_chat(update), PICK_KEY)
+        await end_wizard(action.session, *_user_and_chat(update), PICK_KEY)
+        pending = stored.answers if stored is not None else None
         done = ReplyKeyboardRemove()
         if not pending or pending.get("request_id") != shared.request_id or not shared.users:
             await reply(

@@ -1,5 +1,9 @@
-"""The frame every admin wizard shares: its answers in `user_data`, the typed questions, the
-common buttons, confirm and cancel, and the conversation itself.
+"""The frame every admin wizard shares: its answers, the typed questions, the common buttons,
+confirm and cancel, and the conversation itself.
+
+A wizard's state and answers live in the database (`wizard_sessions`, through
+`handlers.stored_conversation`): read before each step into `user_data[<wizard>]`, written after
+it. So any replica answers the next step, and a restart mid-wizard resumes where it was.
 
 The first step, picking the school or area, is `handlers.scope_step.ScopeStep`.
 """
@@ -22,6 +26,7 @@ from bot.services.errors import ContactChangedMeanwhile, InvalidDate
 from bot.services.fields import FieldError
 from handlers.admin_common import button, date_problem, field_problem, refuse
 from handlers.common import Action, BotContext, reply, user_action
+from handlers.stored_conversation import StoredConversation, WizardStore
 
 # A wizard step as PTB calls it; returns the next conversation state.
 StepCallback = Callable[[Update, BotContext], Coroutine[Any, Any, int]]
@@ -109,7 +114,8 @@ async def record_confirmed(
 
 
 def wizard_data(context: BotContext, wizard_key: str) -> dict[str, Any]:
-    """The wizard's answers so far, kept in `user_data` between updates."""
+    """The wizard's answers so far: loaded from `wizard_sessions` for this update, stored
+    again after the step (`handlers.stored_conversation`)."""
     assert context.user_data is not None
     data: dict[str, Any] = context.user_data.setdefault(wizard_key, {})
     return data
@@ -137,13 +143,17 @@ def wizard_conversation(
     entry_points: list[Handler],
     states: dict[object, list[Handler]],
     cancel: StepCallback,
-) -> ConversationHandler[BotContext]:
-    """An admin wizard's conversation; /avbryt or its cancel button ("<prefix>:no") ends it."""
+) -> StoredConversation:
+    """An admin wizard's conversation; /avbryt or its cancel button ("<prefix>:no") ends it.
+
+    `name` is also where its answers are kept (`wizard_data(context, name)`) and its row in
+    `wizard_sessions`."""
     with warnings.catch_warnings():
         # Tracked per chat and user on purpose: the wizard's buttons and typed answers are one
         # conversation; every button is validated against the wizard's state anyway.
         warnings.filterwarnings("ignore", message=".*per_message=False.*", category=PTBUserWarning)
-        return ConversationHandler[BotContext](
+        return StoredConversation(
+            WizardStore(name),
             entry_points=entry_points,
             states=states,
             fallbacks=[
@@ -152,6 +162,7 @@ def wizard_conversation(
             ],
             name=name,
             allow_reentry=True,
+            persistent=True,
         )
 
 

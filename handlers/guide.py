@@ -17,10 +17,11 @@ Why the conversation is persistent *and* the buttons are entry points
     restart, after /avbryt or on an old message gets a sensible answer. Free text is another
     matter: at a contact step the next message is the child's area or the school's name, and
     only the conversation's state keeps that text from the general lookup registered after
-    this handler. That state is therefore persistent (`persistent=True`); its persistence
-    (`app.persistence.DerivedConversationPersistence`) does not store states of its own but
-    derives them from `guide_sessions` at start-up (`handlers.questions.stored_conversations`),
-    so the table stays the one source of truth and is written at every step.
+    this handler. That state is therefore read from `guide_sessions` before every update
+    (`handlers.stored_conversation`, `handlers.questions.QuestionsStore`), so another replica or
+    a restarted bot gives the text to the right step; the table stays the one source of truth
+    and is written at every step. At start-up PTB restores the states once
+    (`app.persistence.DerivedConversationPersistence`, `handlers.questions.stored_conversations`).
 
 One conversation for every typed answer
     The contact card's "Barnet bor i ett annat område" also waits for text. It is a state of
@@ -52,7 +53,6 @@ from telegram.ext import (
     BaseHandler,
     CallbackQueryHandler,
     CommandHandler,
-    ConversationHandler,
     MessageHandler,
     filters,
 )
@@ -64,8 +64,15 @@ from handlers.contacts import home_question
 from handlers.guide_begin import begin, cancel, resume
 from handlers.guide_buttons import press
 from handlers.guide_typed import contact_text, pick
-from handlers.questions import AWAIT_HOME, AWAIT_TEXT, CONVERSATION_NAME, IN_STEP
+from handlers.questions import (
+    AWAIT_HOME,
+    AWAIT_TEXT,
+    CONVERSATION_NAME,
+    IN_STEP,
+    QuestionsStore,
+)
 from handlers.start import GUIDE_LINK
+from handlers.stored_conversation import StoredConversation
 
 
 def build_handlers() -> list[BaseHandler[Update, BotContext, Any]]:
@@ -84,7 +91,8 @@ def build_handlers() -> list[BaseHandler[Update, BotContext, Any]]:
         # Buttons are tracked per user and chat on purpose: the guide is one place per user,
         # and every press is checked against the stored step, whichever message carries it.
         warnings.filterwarnings("ignore", message=".*per_message=False.*", category=PTBUserWarning)
-        conversation = ConversationHandler[BotContext](
+        conversation = StoredConversation(
+            QuestionsStore(),
             entry_points=entry_points,
             # In AWAIT_HOME, /avbryt is the home question's (a state's handlers come before the
             # fallbacks); everywhere else it cancels the guide.

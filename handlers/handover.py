@@ -1,6 +1,7 @@
 """/overlamning (/handover): a district admin records a new contact person, with a confirm step.
 
-Flow (one ConversationHandler; the answers live in `user_data`, the database holds the result)::
+Flow (one conversation; its state and answers live in `wizard_sessions`, the result in the
+register)::
 
     /overlamning [name] → SCOPE → NAME → TITLE → PHONE → EMAIL → HOURS → DATE → NOTE → CONFIRM
                                    └───────────── /avbryt ends it at any step ─────────────┘

@@ -11,19 +11,30 @@ for the text, and /avbryt cancels the question that was asked last:
     AWAIT_HOME  "where is the child registered?" waits for a place
 
 Once the home question is answered or cancelled, text goes back to the guide's step if a guide
-is running (`guide_state`), else to the ordinary lookup. After a restart the states come back
-from `guide_sessions` (`stored_conversations`, see `app.persistence`); a pending home question
-does not, and the user presses the card's button again.
+is running (`guide_state`), else to the ordinary lookup. The state lives in the database
+(`QuestionsStore`, read before every update by `handlers.stored_conversation`): the guide's
+from `guide_sessions`, a pending home question from its row in `wizard_sessions` (no answers,
+only that the question was asked). So another replica, or the bot after a restart, gives the
+next text to the question asked last.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram.ext import ConversationHandler
 
 from bot.services.guide import current_node
 from bot.services.guide_sessions import load_guide_session, unfinished_guide_sessions
-from handlers.common import ConversationKey
+from bot.services.wizard_sessions import (
+    StoredWizard,
+    end_wizard,
+    load_wizard,
+    running_wizards,
+    save_wizard,
+)
+from handlers.common import BotContext, ConversationKey
 from knowledge.guide import ACUTE_CONTACT, INTAKE_CONTACT, SCHOOL_CONTACT, Guide, GuideNode
 
 CONVERSATION_NAME = "questions"
@@ -57,4 +68,44 @@ async def stored_conversations(
     for stored in await unfinished_guide_sessions(session, guide):
         assert stored.position is not None  # unfinished_guide_sessions skips the unreadable
         states[(stored.chat_id, stored.user_id)] = state_for(current_node(guide, stored.position))
+    for key in await running_wizards(session, CONVERSATION_NAME):
+        states[key] = AWAIT_HOME  # a pending home question gets the next text
     return states
+
+
+class QuestionsStore:
+    """The guide's state from `guide_sessions`; a pending home question from `wizard_sessions`."""
+
+    async def load(
+        self, session: AsyncSession, context: BotContext, key: ConversationKey
+    ) -> object | None:
+        chat_id, user_id = int(key[0]), int(key[1])
+        if await load_wizard(session, user_id, chat_id, CONVERSATION_NAME) is not None:
+            return AWAIT_HOME
+        state = await guide_state(session, context.services.guide, user_id)
+        return None if state == END else state
+
+    async def load_all(
+        self, session: AsyncSession, application: Any
+    ) -> dict[ConversationKey, object]:
+        return await stored_conversations(session, application.bot_data.services.guide)
+
+    def writes(self, before: object | None, after: object | None) -> bool:
+        return AWAIT_HOME in (before, after)
+
+    async def save(
+        self,
+        session: AsyncSession,
+        context: BotContext,
+        key: ConversationKey,
+        before: object | None,
+        after: object | None,
+    ) -> None:
+        """The guide stored its own place in its step; only the home question is kept here."""
+        chat_id, user_id = int(key[0]), int(key[1])
+        if after == AWAIT_HOME:
+            await save_wizard(
+                session, user_id, chat_id, CONVERSATION_NAME, StoredWizard(AWAIT_HOME, {})
+            )
+        elif before == AWAIT_HOME:
+            await end_wizard(session, user_id, chat_id, CONVERSATION_NAME)

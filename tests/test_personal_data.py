@@ -38,6 +38,7 @@ from bot.services import audit, personal_data
 from bot.services.authz import Actor
 from bot.services.grants import grant_area_admin, revoke_area_admin
 from bot.services.personal_data import PERSONAL_COLUMNS, pseudonym
+from bot.services.wizard_sessions import StoredWizard, save_wizard
 from tests.fakes import ChatDriver, RecordingBotApi, texts
 
 USER = 918273645  # distinctive: it cannot occur in a row by chance
@@ -120,6 +121,14 @@ async def plant_everything(app: Any, user_id: int) -> None:
         )
 
 
+async def plant_a_wizard(app: Any, user_id: int) -> None:
+    """An admin wizard left half-way (its row names the user)."""
+    async with app.bot_data.services.database.transaction() as session:
+        await save_wizard(
+            session, user_id, user_id, "handover", StoredWizard(3, {"name": "Ny Person"})
+        )
+
+
 async def every_row(app: Any) -> dict[str, list[dict[str, Any]]]:
     dump: dict[str, list[dict[str, Any]]] = {}
     await app.bot_data.services.flush_usage()  # the lookups counted in memory, too
@@ -152,6 +161,7 @@ async def test_glom_mig_leaves_no_row_that_names_the_user(
     await user.press("English")
     await user.send("Eriksdalsskolan")
     await plant_everything(app, USER)
+    await plant_a_wizard(app, USER)
     await ChatDriver(app, api, user_id=OTHER).send("/start")
     before = await every_row(app)
     planted = {name.split(".")[0] for name in rows_naming(before, USER)}

@@ -48,6 +48,7 @@ from bot.models import (
     Notification,
     School,
     User,
+    WizardSession,
 )
 from bot.services import audit
 from bot.services.guide import stored_steps
@@ -68,6 +69,8 @@ PERSONAL_COLUMNS: Final[dict[str, str]] = {
     "guide_sessions.chat_id": "delete",
     "guide_sessions.message_id": "delete (with its row)",
     "guide_checkins.user_id": "delete",
+    "wizard_sessions.user_id": "delete",
+    "wizard_sessions.chat_id": "delete",
     "grants.user_id": "delete (only revoked grants remain; an active role refuses erasure)",
     "grants.granted_by": "pseudonymise",
     "grants.revoked_by": "pseudonymise",
@@ -348,6 +351,13 @@ async def _delete_rows(session: AsyncSession, user_id: int) -> dict[str, int]:
         ),
         "grants": affected_rows(
             await session.execute(delete(Grant).where(Grant.user_id == user_id))
+        ),
+        "wizard_sessions": affected_rows(
+            await session.execute(
+                delete(WizardSession).where(
+                    or_(WizardSession.user_id == user_id, WizardSession.chat_id == user_id)
+                )
+            )
         ),
         "guide_checkins": affected_rows(
             await session.execute(delete(GuideCheckIn).where(GuideCheckIn.user_id == user_id))

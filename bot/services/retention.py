@@ -1,5 +1,5 @@
-"""Delete what is no longer needed: finished notifications, abandoned guides, and audit entries
-when configured.
+"""Delete what is no longer needed: finished notifications, abandoned guides and wizards, and
+audit entries when configured.
 
 An abandoned guide's stored path says which answers a user gave (for example that abuse in the
 family is suspected) next to their Telegram id; it is kept only long enough to resume.
@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, func
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.models import AuditEvent, GuideSession, Notification, NotificationStatus
+from bot.models import AuditEvent, GuideSession, Notification, NotificationStatus, WizardSession
 
 
 @dataclass(frozen=True)
@@ -26,6 +26,7 @@ class Purged:
     notifications: int
     audit_events: int
     guide_sessions: int
+    wizard_sessions: int = 0
 
 
 def affected_rows(result: object) -> int:
@@ -43,7 +44,7 @@ async def purge(
 ) -> Purged:
     """Delete finished notifications older than `outbox_days`, audit entries older than
     `audit_days` and guides untouched for `guide_idle_hours`; 0 keeps them. Pending
-    notifications are never deleted."""
+    notifications are never deleted. Wizards past their expiry always go."""
     notifications = audit_events = guides = 0
     if guide_idle_hours > 0:
         result = await session.execute(
@@ -66,4 +67,7 @@ async def purge(
             delete(AuditEvent).where(AuditEvent.at < now - timedelta(days=audit_days))
         )
         audit_events = affected_rows(result)
-    return Purged(notifications, audit_events, guides)
+    wizards = affected_rows(
+        await session.execute(delete(WizardSession).where(WizardSession.expires_at <= now))
+    )
+    return Purged(notifications, audit_events, guides, wizards)
