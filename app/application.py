@@ -146,6 +146,7 @@ async def refresh_directory(context: BotContext) -> None:
     await context.services.refresh()
 
 
+@on_every_instance  # each instance buffers its own counts
 async def flush_usage(context: BotContext) -> None:
     """Write the lookups counted in memory (every instance its own: not a leader's job)."""
     await context.services.flush_usage()

@@ -21,6 +21,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from app.leadership import (
+    EVERY_INSTANCE,
     AnotherInstanceRunning,
     LeaderJobQueue,
     Leadership,
@@ -212,6 +213,12 @@ async def test_jobs_run_only_on_the_leader_unless_they_serve_their_own_instance(
     assert ran == ["index", "reminder"]
     # Every job the application schedules is covered, whatever its name.
     assert all(job.job.func == jobs.job_callback for job in jobs.jobs())
+
+
+async def test_only_jobs_that_serve_their_own_process_run_on_every_instance(app: Any) -> None:
+    every = {job.name for job in app.job_queue.jobs() if job.callback in EVERY_INSTANCE}
+    # Its own index and cards, and its own buffered usage counts; the rest is the leader's.
+    assert every == {"refresh_directory", "flush_usage"}
 
 
 async def test_a_new_leader_takes_the_old_leaders_rows_at_once(app: Any) -> None:
