@@ -117,3 +117,32 @@ def test_terminal_chat_prints_no_info_log_lines(tmp_path: Path) -> None:
     assert finished.returncode == 0, finished.stderr
     assert "Kontaktlotsen i terminalen" in finished.stdout
     assert " INFO " not in finished.stderr, finished.stderr
+
+
+LOOKUP_AND_LIST_MODULES = """
+import sys
+from app.cli import main
+main(["lookup", "Eriksdalsskolan"])
+heavy = {"telegram", "matplotlib", "alembic", "mako", "shapely", "numpy", "httpx", "PIL"}
+print("loaded:", ",".join(sorted({m.split(".")[0] for m in sys.modules} & heavy)))
+"""
+
+
+def test_a_lookup_from_the_command_line_loads_no_library_it_does_not_use(tmp_path: Path) -> None:
+    """Each of these costs tens of milliseconds at a cold start (bench/startup.py)."""
+    environment = {
+        key: value for key, value in os.environ.items() if not key.startswith("TELEGRAM_")
+    }
+    environment["DATABASE_URL"] = f"sqlite+aiosqlite:///{tmp_path}/cli.sqlite3"
+    for _ in range(2):  # the second start finds the schema up to date: no Alembic then
+        finished = subprocess.run(
+            [sys.executable, "-c", LOOKUP_AND_LIST_MODULES],
+            capture_output=True,
+            text=True,
+            cwd=tmp_path,
+            env=environment,
+            timeout=120,
+            check=True,
+        )
+    assert "Nora Vik" in finished.stdout
+    assert "loaded: \n" in finished.stdout, finished.stdout
