@@ -14,7 +14,8 @@ step's own. The memory is then only a copy, brought up to date from the database
   PostgreSQL: `application.per_update_states`): `sync_states`, a handler in a group of its own
   ahead of all others, reads this user's states, since the last step may have reached another
   replica. PTB's `check_update` is synchronous and cannot ask the database itself; that is why
-  the state is fetched by an earlier handler group.
+  the state is fetched by an earlier handler group. The same handler makes the action read the
+  user's language again (`/sprak` may have been answered by another replica).
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from telegram.ext import (
 )
 
 from bot.faults import database_unreachable, describe
+from bot.services.users import LanguageChanged
 from bot.services.wizard_sessions import (
     StoredWizard,
     all_wizards,
@@ -209,6 +211,8 @@ async def sync_states(update: Update, context: BotContext) -> None:
     chat, user = update.effective_chat, update.effective_user
     if chat is None or user is None or chat.type != ChatType.PRIVATE:
         return  # only private chats are answered (handlers.chat_rules)
+    # The language chosen with /sprak on another replica: read it again with this action.
+    context.services.languages.heard(LanguageChanged(user.id))
     conversations = stored_conversations(context.application)
     if not conversations:
         return

@@ -179,6 +179,17 @@ async def test_picking_a_new_admin_is_finished_on_the_other_replica(
         assert "Anna är nu administratör för Kungsholmen" in text
 
 
+async def test_a_language_chosen_on_one_replica_is_spoken_by_the_other(
+    make_settings: Callable[..., Settings], api: RecordingBotApi
+) -> None:
+    async with replicas(make_settings, api) as (one, two):
+        a, b = drivers([one, two], api, 7009)
+        assert "Kontaktperson i socialtjänsten" in sent(await a.send("Vasa Real"))
+        await b.send("/sprak")
+        await b.press("English")
+        assert "Social services contact person for schools" in sent(await a.send("Vasa Real"))
+
+
 async def test_abandoned_wizards_are_purged_by_housekeeping(
     make_settings: Callable[..., Settings], api: RecordingBotApi
 ) -> None:
