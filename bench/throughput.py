@@ -27,7 +27,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -49,18 +48,6 @@ class Figures:
 def _percentile(values: list[float], share: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
-
-
-async def _execute(server: str, statement: str) -> None:
-    from sqlalchemy import text
-    from sqlalchemy.ext.asyncio import create_async_engine
-
-    admin = create_async_engine(server, isolation_level="AUTOCOMMIT")
-    try:
-        async with admin.connect() as connection:
-            await connection.execute(text(statement))
-    finally:
-        await admin.dispose()
 
 
 async def _add_schools(url: str, count: int) -> list[str]:
@@ -125,17 +112,11 @@ async def _run(backend: str, schools: int, lookups: int) -> Figures:
             url = f"sqlite+aiosqlite:///{Path(folder) / 'bench.sqlite3'}"
             names = await _add_schools(url, schools)
             return await _measure(url, names, lookups)
-    from sqlalchemy.engine import make_url
+    from tests.support.postgres import throwaway_database
 
-    server = os.environ["TEST_DATABASE_URL"]
-    name = f"kl_bench_{uuid.uuid4().hex[:12]}"
-    await _execute(server, f'CREATE DATABASE "{name}"')
-    try:
-        url = make_url(server).set(database=name).render_as_string(hide_password=False)
+    async with throwaway_database(os.environ["TEST_DATABASE_URL"], "kl_bench") as url:
         names = await _add_schools(url, schools)
         return await _measure(url, names, lookups)
-    finally:
-        await _execute(server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def _print(label: str, figures: Figures) -> None:

@@ -6,20 +6,18 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
-import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import text
 from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import create_async_engine
 
 from app.application import build_application
 from bot.config import Settings
 from bot.runtime import Services
 from tests.fakes import ChatDriver, RecordingBotApi
+from tests.support import postgres
 
 BACKENDS = ["sqlite", "postgresql"]
 
@@ -46,26 +44,9 @@ def postgres_template() -> Iterator[str | None]:
     if not server:
         yield None
         return
-    name = f"kl_template_{uuid.uuid4().hex[:12]}"
-    asyncio.run(_execute(server, f'CREATE DATABASE "{name}"'))
-    try:
-        asyncio.run(_prepare(_database(server, name)))
-        yield name
-    finally:
-        asyncio.run(_execute(server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-
-
-def _database(server: str, name: str) -> str:
-    return make_url(server).set(database=name).render_as_string(hide_password=False)
-
-
-async def _execute(server: str, statement: str) -> None:
-    admin = create_async_engine(server, isolation_level="AUTOCOMMIT")
-    try:
-        async with admin.connect() as connection:
-            await connection.execute(text(statement))
-    finally:
-        await admin.dispose()
+    with postgres.throwaway_database_sync(server, "kl_template") as url:
+        asyncio.run(_prepare(url))
+        yield make_url(url).database
 
 
 @pytest.fixture(params=BACKENDS)
@@ -84,12 +65,8 @@ async def database_url(
     server = os.environ.get("TEST_DATABASE_URL")
     if not server or postgres_template is None:
         pytest.skip("TEST_DATABASE_URL is not set")
-    name = f"kl_test_{uuid.uuid4().hex[:12]}"
-    await _execute(server, f'CREATE DATABASE "{name}" TEMPLATE "{postgres_template}"')
-    try:
-        yield _database(server, name)
-    finally:
-        await _execute(server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    async with postgres.throwaway_database(server, "kl_test", template=postgres_template) as url:
+        yield url
 
 
 @pytest.fixture

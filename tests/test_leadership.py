@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import os
 import time
-import uuid
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
@@ -17,7 +16,6 @@ from typing import Any
 import pytest
 from pydantic import SecretStr
 from sqlalchemy import text
-from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from app.leadership import (
@@ -39,6 +37,7 @@ from bot.runtime import Services
 from bot.services.outbox import LeaseOwner
 from tests.admin_support import deliver, worker_of
 from tests.fakes import RecordingBotApi
+from tests.support import postgres
 from tests.support.clocks import VirtualClock
 from tests.test_outbox_leases import CHATS, claim, queue
 
@@ -246,16 +245,8 @@ async def empty_postgres() -> AsyncIterator[str]:
     server = os.environ.get("TEST_DATABASE_URL")
     if not server:
         pytest.skip("TEST_DATABASE_URL is not set")
-    name = f"kl_empty_{uuid.uuid4().hex[:12]}"
-    admin = create_async_engine(server, isolation_level="AUTOCOMMIT")
-    async with admin.connect() as connection:
-        await connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(server).set(database=name).render_as_string(hide_password=False)
-    finally:
-        async with admin.connect() as connection:
-            await connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        await admin.dispose()
+    async with postgres.throwaway_database(server, "kl_empty") as url:
+        yield url
 
 
 async def test_replicas_starting_together_migrate_one_after_another(empty_postgres: str) -> None:

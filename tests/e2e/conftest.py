@@ -11,9 +11,6 @@ from collections.abc import Callable, Generator, Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
-from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import create_async_engine
 
 from tests.e2e.harness import (
     NODE_MISSING,
@@ -23,6 +20,7 @@ from tests.e2e.harness import (
     install_emulator,
     node_missing,
 )
+from tests.support import postgres
 
 HERE = Path(__file__).resolve().parent
 _collected = {"e2e": 0}
@@ -80,15 +78,6 @@ def emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Emulator]:
         running.stop()
 
 
-async def _execute(server: str, statement: str) -> None:
-    admin = create_async_engine(server, isolation_level="AUTOCOMMIT")
-    try:
-        async with admin.connect() as connection:
-            await connection.execute(text(statement))
-    finally:
-        await admin.dispose()
-
-
 @pytest.fixture
 def database_factory(
     tmp_path: Path, sqlite_template: Path, postgres_template: str | None
@@ -104,15 +93,15 @@ def database_factory(
             return f"sqlite+aiosqlite:///{path}"
         if not server or postgres_template is None:
             pytest.skip("TEST_DATABASE_URL is not set")
-        name = f"kl_e2e_{uuid.uuid4().hex[:12]}"
-        asyncio.run(_execute(server, f'CREATE DATABASE "{name}" TEMPLATE "{postgres_template}"'))
+        name = postgres.new_name("kl_e2e")
+        url = asyncio.run(postgres.create(server, name, template=postgres_template))
         created.append(name)
-        return make_url(server).set(database=name).render_as_string(hide_password=False)
+        return url
 
     yield make
     for name in created:
         assert server is not None
-        asyncio.run(_execute(server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        asyncio.run(postgres.drop(server, name))
 
 
 @pytest.fixture

@@ -30,7 +30,6 @@ import sys
 import tempfile
 import threading
 import time
-import uuid
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -41,15 +40,12 @@ from pathlib import Path
 from typing import IO, Any
 from urllib.parse import parse_qs
 
-from sqlalchemy import text
-from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import create_async_engine
-
 from app.transport import BOT_USER
 from bot.clock import utcnow
 from bot.config import Settings
 from bot.runtime import Services
 from bot.services import outbox
+from tests.support import postgres
 
 CITY_ADMIN = 7_300_000_001
 FIRST_CHAT = 7_300_100_000
@@ -377,21 +373,8 @@ def failover(
 @contextmanager
 def fresh_database(server_url: str) -> Iterator[str]:
     """An empty PostgreSQL database on the server of `server_url`, dropped afterwards."""
-    name = f"kl_replicas_{uuid.uuid4().hex[:12]}"
-    asyncio.run(_execute(server_url, f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(server_url).set(database=name).render_as_string(hide_password=False)
-    finally:
-        asyncio.run(_execute(server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-
-
-async def _execute(server_url: str, statement: str) -> None:
-    engine = create_async_engine(server_url, isolation_level="AUTOCOMMIT")
-    try:
-        async with engine.connect() as connection:
-            await connection.execute(text(statement))
-    finally:
-        await engine.dispose()
+    with postgres.throwaway_database_sync(server_url, "kl_replicas") as url:
+        yield url
 
 
 if __name__ == "__main__" and sys.argv[1:2] == ["REPLICA"]:
