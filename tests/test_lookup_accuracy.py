@@ -549,3 +549,19 @@ def test_unexplained_place_beats_a_shorter_name() -> None:
         assert result.matches[0].entry.name == IES_HASSELBY, query
         assert all(m.entry.name != "Engelska skolan" or m.score < 85 for m in result.matches)
     assert index.search("Engelska skolan").matches[0].entry.name == "Engelska skolan"
+
+
+PLACES = frozenset({EntryKind.AREA, EntryKind.NEIGHBOURHOOD, EntryKind.MUNICIPALITY})
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["Bromma", "Hasselby", "Sodermalm", "Solna", "Rinkeby-Kista", "Hogwarts", "Fridhemsplan"],
+)
+def test_a_part_of_the_index_answers_as_an_index_built_from_that_part(query: str) -> None:
+    """`only` reuses the normalised names; its answers must equal a fresh build's."""
+    part = shipped_index().only(PLACES)
+    built = LookupIndex.build(e for e in shipped_entries() if e.kind in PLACES)
+    assert len(part) == len(built) < len(shipped_index())
+    assert part.search(query) == built.search(query)
+    assert all(m.entry.kind in PLACES for m in part.search(query).matches)

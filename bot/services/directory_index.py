@@ -96,7 +96,7 @@ class DirectoryIndex:
         entries = await directory_entries(session, self.geography)
         self.everything = LookupIndex.build(entries)
         self.schools = tuple(e for e in entries if e.kind is EntryKind.SCHOOL)
-        self.places = LookupIndex.build(e for e in entries if e.kind in PLACE_KINDS)
+        self.places = self.everything.only(PLACE_KINDS)
         self.revision = revision
         log.info("Lookup index built: %d names, revision %d", len(entries), self.revision)
 

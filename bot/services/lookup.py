@@ -17,7 +17,7 @@ dictionary look-ups and rapidfuzz work:
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 
 from rapidfuzz import fuzz, process
@@ -318,6 +318,22 @@ class LookupIndex:
                         )
                     )
         return cls(frozen, tuple(forms))
+
+    def only(self, kinds: frozenset[EntryKind]) -> LookupIndex:
+        """The index of the entries of `kinds` alone, as `build` would make it, but reusing the
+        names already normalised here (normalising is most of the cost of building)."""
+        renumbered: dict[int, int] = {}
+        entries: list[IndexEntry] = []
+        for number, entry in enumerate(self._entries):
+            if entry.kind in kinds:
+                renumbered[number] = len(entries)
+                entries.append(entry)
+        forms = tuple(
+            replace(form, entry=renumbered[form.entry])
+            for form in self._forms
+            if form.entry in renumbered
+        )
+        return LookupIndex(tuple(entries), forms)
 
     def __len__(self) -> int:
         return len(self._entries)
