@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import json
 import logging
 import sys
 from collections.abc import Iterator, Sequence
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from pydantic import ValidationError
 
@@ -318,5 +319,15 @@ async def invite_code(services: Services, area_id: str, days: int) -> int:
     return 0
 
 
+def run() -> NoReturn:
+    """The installed `kontaktlotsen` command: `main`, then exit without a last collection."""
+    code = main()
+    # At exit CPython collects garbage once more and walks every object the imports made: about
+    # 80 ms of a 0.5 s lookup. The database is closed and the output written by now, so nothing
+    # that pass could free matters; frozen objects are left out of it (the OS frees them all).
+    gc.freeze()
+    sys.exit(code)
+
+
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    run()

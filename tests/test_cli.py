@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+from importlib.metadata import entry_points
 from pathlib import Path
 
 import pytest
@@ -146,3 +147,31 @@ def test_a_lookup_from_the_command_line_loads_no_library_it_does_not_use(tmp_pat
         )
     assert "Nora Vik" in finished.stdout
     assert "loaded: \n" in finished.stdout, finished.stdout
+
+
+def test_the_installed_command_prints_its_answer_and_exit_code(tmp_path: Path) -> None:
+    """`run` (the console script) skips the last garbage collection; the output must still
+    arrive whole and the exit code must be `main`'s."""
+    [script] = [s for s in entry_points(group="console_scripts") if s.name == "kontaktlotsen"]
+    assert script.value == "app.cli:run"
+    environment = {
+        key: value for key, value in os.environ.items() if not key.startswith("TELEGRAM_")
+    }
+    environment["DATABASE_URL"] = f"sqlite+aiosqlite:///{tmp_path}/run.sqlite3"
+    command = [sys.executable, "-m", "app.cli", "lookup"]
+    answered = subprocess.run(
+        [*command, "--json", "Eriksdalsskolan"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=environment,
+        timeout=120,
+        check=False,
+    )
+    assert answered.returncode == 0, answered.stderr
+    assert json.loads(answered.stdout)["contacts"]["cooperation"]["name"] == "Nora Vik (exempel)"
+    refused = subprocess.run(
+        command, capture_output=True, text=True, cwd=tmp_path, env=environment, timeout=120
+    )
+    assert refused.returncode == 2
+    assert "Skriv en fråga" in refused.stderr
